@@ -22,6 +22,8 @@ import httpx
 from portal_engine.models import Candidate, Item
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Names the API uses for its own paths under ``/recommendations/``.
+RESERVED_NAMES = frozenset({"types", "status", "refresh"})
 
 
 @attrs.frozen
@@ -111,6 +113,8 @@ def _check_name(_: object, __: attrs.Attribute[str], value: str) -> None:
             f"type name {value!r} must be 1-40 lowercase letters, digits or '_', "
             "starting with a letter"
         )
+    if value in RESERVED_NAMES:
+        raise ValueError(f"type name {value!r} is reserved by the API; choose another")
 
 
 @attrs.frozen

@@ -103,6 +103,7 @@ def load_plugins(
     skip: Iterable[str] = (),
     strict: bool = False,
     extra: Iterable[tuple[str, object]] = (),
+    only_types: Iterable[str] | None = None,
 ) -> Plugins:
     """Load the built-in plugins, every ``portal_engine`` entry point, and ``extra`` ones.
 
@@ -111,10 +112,29 @@ def load_plugins(
         skip: entry-point names not to load.
         strict: raise instead of recording a failing plugin.
         extra: ``(name, plugin)`` pairs registered as if found through entry points (tests).
+        only_types: keep only these types (a worker for some queues). Entry points named like
+            a wanted type are tried first, so the plugins of other types are not even imported
+            when every wanted type is found that way.
 
     Raises:
         PluginError: ``strict`` is set and a plugin failed.
     """
+    if only_types is None:
+        return _load(only, skip, strict, extra)
+    wanted = set(only_types)
+    if only is None:
+        first = _load(wanted, skip, strict, extra)
+        if wanted <= first.types.keys():
+            return _restrict(first, wanted)
+    return _restrict(_load(only, skip, strict, extra), wanted)
+
+
+def _load(
+    only: Iterable[str] | None,
+    skip: Iterable[str],
+    strict: bool,
+    extra: Iterable[tuple[str, object]],
+) -> Plugins:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     records: list[PluginRecord] = []
@@ -168,6 +188,18 @@ def load_plugins(
             "; ".join(f"plugin {r.distribution} ({r.name}) failed: {r.error}" for r in failed)
         )
     return Plugins(manager=manager, types=types, records=records)
+
+
+def _restrict(plugins: Plugins, wanted: set[str]) -> Plugins:
+    """Keep the ``wanted`` types of ``plugins``; raise naming any that no plugin provides."""
+    missing = wanted - plugins.types.keys()
+    if missing:
+        raise PluginError(
+            f"no installed plugin provides type(s) {', '.join(sorted(missing))}; "
+            f"known types: {', '.join(sorted(plugins.types)) or 'none'}"
+        )
+    types = {name: t for name, t in plugins.types.items() if name in wanted}
+    return Plugins(manager=plugins.manager, types=types, records=plugins.records)
 
 
 def _core_version() -> str:

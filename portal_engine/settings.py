@@ -57,7 +57,13 @@ class Settings:
     cache_ttl: int = 3600
     #: Seconds a task status, lock or notification lives in Redis.
     status_ttl: int = 86400
+    #: Seconds a refresh lock lives: longer than any refresh may take, so it is never stuck.
+    lock_ttl: int = 300
     notification_ttl: int = 7 * 86400
+    #: Seconds a refresh may run before Celery interrupts it (below RabbitMQ's consumer timeout).
+    task_soft_time_limit: int = 240
+    #: Seconds to wait for the broker before a request answers 503.
+    broker_timeout: float = 3.0
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     log_format: Literal["console", "json"] | None = None

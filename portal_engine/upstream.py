@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from portal_engine.errors import UpstreamError, UpstreamNotFound
+
+T = TypeVar("T")
 
 
 async def get_json(
@@ -48,3 +51,39 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code == 429 or exc.response.status_code >= 500
     return False
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]], *, service: str, attempts: int, max_wait: float = 4.0
+) -> T:
+    """Await ``call()`` up to ``attempts`` times, backing off exponentially with jitter.
+
+    Only :func:`is_retryable` failures are retried; after the last try the failure becomes an
+    :class:`UpstreamError` that says which service failed and how.
+    """
+    try:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(max(attempts, 1)),
+            wait=wait_exponential_jitter(initial=0.2, max=max_wait),
+            retry=retry_if_exception(is_retryable),
+            reraise=True,
+        ):
+            with attempt:
+                return await call()
+    except httpx.HTTPStatusError as exc:
+        raise UpstreamError(
+            service,
+            f"answered HTTP {exc.response.status_code} after {attempts} tries; "
+            "check that the service is healthy",
+        ) from exc
+    except httpx.TimeoutException as exc:
+        raise UpstreamError(
+            service, f"did not answer in time after {attempts} tries ({type(exc).__name__})"
+        ) from exc
+    except httpx.TransportError as exc:
+        raise UpstreamError(
+            service,
+            f"could not be reached after {attempts} tries ({type(exc).__name__}: {exc}); "
+            "check its URL setting",
+        ) from exc
+    raise AssertionError("unreachable")  # pragma: no cover

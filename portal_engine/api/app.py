@@ -1,0 +1,85 @@
+"""The Quart app factory: blueprints under ``/api/v1``, OpenAPI docs, clients per process."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import structlog
+from quart import Quart, Response, g, request
+from quart_schema import Info, QuartSchema
+
+from portal_engine import __version__
+from portal_engine.api import health, notifications, recommendations
+from portal_engine.api.errors import register_error_handlers
+from portal_engine.api.state import EXTENSION, ApiState
+from portal_engine.redis_client import connect
+from portal_engine.registry import Plugins, load_plugins
+from portal_engine.settings import Settings, load_settings
+from portal_engine.store import Store
+from portal_engine.worker.celery_app import create_celery
+from portal_engine.worker.embedded import EmbeddedWorker
+
+API_PREFIX = "/api/v1"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, plugins: Plugins | None = None) -> Quart:
+    """Build the API for ``settings`` (from the environment when ``None``) and ``plugins``.
+
+    Redis is opened in ``before_serving`` and closed in ``after_serving``. In embedded mode
+    (no broker configured) a Celery worker runs in a thread of this process.
+    """
+    settings = settings or load_settings()
+    plugins = plugins or load_plugins()
+    app = Quart("portal_engine")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    QuartSchema(
+        app,
+        conversion_preference="msgspec",
+        info=Info(
+            title="Portal Engine",
+            version=__version__,
+            description="Personalised, LLM-generated recommendations; one plugin per type.",
+        ),
+        openapi_path="/openapi.json",
+        swagger_ui_path="/docs",
+        redoc_ui_path="/redoc",
+        scalar_ui_path=None,
+    )
+    api = ApiState(settings=settings, plugins=plugins, celery=create_celery(settings, plugins))
+    app.extensions[EXTENSION] = api
+    for blueprint in (recommendations.bp, notifications.bp, health.bp):
+        app.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
+    register_error_handlers(app)
+
+    @app.before_serving
+    async def open_clients() -> None:
+        api.store = Store(connect(settings), settings)
+        if settings.broker_url is None:
+            api.embedded_worker = EmbeddedWorker(api.celery)
+            api.embedded_worker.start()
+
+    @app.after_serving
+    async def close_clients() -> None:
+        if api.embedded_worker is not None:
+            api.embedded_worker.stop()
+        if api.store is not None:
+            await api.store.close()
+
+    @app.before_request
+    async def bind_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    async def add_request_id(response: Response) -> Response:
+        request_id = getattr(g, "request_id", None)
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+        return response
+
+    return app

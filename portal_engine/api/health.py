@@ -1,0 +1,72 @@
+"""``/api/v1/health``: dependency checks, readiness (503 when a dependency is down), liveness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Blueprint, ResponseReturnValue
+from quart_schema import validate_response
+
+from portal_engine import __version__
+from portal_engine.api.schemas import Check, Health
+from portal_engine.api.state import ApiState, state
+
+bp = Blueprint("health", __name__, url_prefix="/health")
+
+
+async def _redis(api: ApiState) -> Check:
+    if api.store is None:
+        return Check(False, "not open yet")
+    try:
+        await asyncio.wait_for(api.store.ping(), timeout=2.0)
+    except Exception as exc:
+        return Check(False, f"unreachable: {type(exc).__name__}")
+    return Check(True, "embedded" if api.settings.redis_url is None else "ok")
+
+
+def _broker_blocking(api: ApiState) -> Check:
+    if api.settings.broker_url is None:
+        return Check(True, "embedded")
+    try:
+        with api.celery.connection_for_write() as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0,
+                timeout=api.settings.broker_timeout,
+            )
+    except Exception as exc:
+        return Check(False, f"unreachable: {type(exc).__name__}")
+    return Check(True, "ok")
+
+
+async def _checks(api: ApiState) -> dict[str, Check]:
+    redis_check, broker_check = await asyncio.gather(
+        _redis(api), asyncio.to_thread(_broker_blocking, api)
+    )
+    failed = [f"{r.distribution}: {r.error}" for r in api.plugins.errors]
+    plugins = Check(not failed, "; ".join(failed) or f"{len(api.plugins.types)} types")
+    return {"redis": redis_check, "broker": broker_check, "plugins": plugins}
+
+
+@bp.get("/")
+@validate_response(Health, 200)
+async def health() -> Health:
+    """Every dependency's state; always 200, ``status`` says ``ok`` or ``degraded``."""
+    checks = await _checks(state())
+    status = "ok" if all(c.ok for c in checks.values()) else "degraded"
+    return Health(status=status, version=__version__, checks=checks)
+
+
+@bp.get("/ready")
+@validate_response(Health, 200)
+@validate_response(Health, 503)
+async def ready() -> ResponseReturnValue:
+    """200 when Redis and the broker answer, else 503: whether to send this process traffic."""
+    checks = await _checks(state())
+    ok = checks["redis"].ok and checks["broker"].ok
+    return Health("ready" if ok else "unavailable", __version__, checks), 200 if ok else 503
+
+
+@bp.get("/live")
+async def live() -> dict[str, str]:
+    """200 while the process serves requests; needs no dependency."""
+    return {"status": "alive"}

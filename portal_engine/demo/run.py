@@ -1,0 +1,76 @@
+"""``portal-engine demo``: the whole system in one process, or only the stand-in services."""
+
+from __future__ import annotations
+
+import click
+from hypercorn.middleware import DispatcherMiddleware
+
+from portal_engine.api.app import create_app
+from portal_engine.demo.standins import create_standins_app
+from portal_engine.logs import configure_logging
+from portal_engine.registry import load_plugins
+from portal_engine.server import hypercorn_config, run_asgi
+from portal_engine.settings import Settings
+
+#: Where the stand-ins live inside the demo's one server.
+STANDINS_PREFIX = "/standins"
+
+
+def standin_settings(base: str) -> dict[str, str]:
+    """The settings that point the engine at stand-ins served under ``base``."""
+    return {
+        "PORTAL_USER_PROFILE_URL": f"{base}/user-profile",
+        "PORTAL_LIE_URL": f"{base}/lie",
+        "PORTAL_CIS_URL": f"{base}/cis",
+        "PORTAL_PREFETCH_URL": f"{base}/prefetch",
+    }
+
+
+def demo_settings(host: str, port: int) -> Settings:
+    """Embedded store and queue, stand-ins on the demo's own port."""
+    urls = standin_settings(f"http://{host}:{port}{STANDINS_PREFIX}")
+    return Settings(
+        environment="development",
+        user_profile_url=urls["PORTAL_USER_PROFILE_URL"],
+        lie_url=urls["PORTAL_LIE_URL"],
+        cis_url=urls["PORTAL_CIS_URL"],
+        prefetch_url=urls["PORTAL_PREFETCH_URL"],
+    )
+
+
+def run_demo(host: str, port: int, strict: bool) -> None:
+    """Serve the API, an in-process worker and the stand-ins on one port until interrupted."""
+    settings = demo_settings(host, port)
+    configure_logging(settings)
+    plugins = load_plugins(strict=strict)
+    api = create_app(settings, plugins)
+    app = DispatcherMiddleware({STANDINS_PREFIX: create_standins_app(), "": api})
+    base = f"http://{host}:{port}"
+    types = sorted(plugins.types) or ["(none installed)"]
+    first = types[0]
+    click.echo(
+        "\n".join(
+            [
+                f"Portal Engine demo on {base} (embedded store and queue, stand-in services,",
+                "synthetic users user-1 … user-50). Nothing here is meant for production.",
+                "",
+                f"  types      curl {base}/api/v1/recommendations/types",
+                f"  recommend  curl '{base}/api/v1/recommendations/{first}?user_id=user-1'",
+                "             (202 with a status_url on a cold cache; poll it, then GET again)",
+                f"  notify     curl '{base}/api/v1/notifications/?user_id=user-1'",
+                f"  docs       {base}/docs   {base}/redoc   {base}/openapi.json",
+                f"  health     curl {base}/api/v1/health/",
+                "",
+                "Press Ctrl+C to stop.",
+            ]
+        )
+    )
+    run_asgi(app, hypercorn_config(host, port))
+
+
+def run_services_only(host: str, port: int) -> None:
+    """Serve only the stand-in services; print the settings that point the engine at them."""
+    for name, value in standin_settings(f"http://{host}:{port}").items():
+        click.echo(f"{name}={value}")
+    click.echo(f"# stand-in services on http://{host}:{port}; Ctrl+C to stop", err=True)
+    run_asgi(create_standins_app(), hypercorn_config(host, port))

@@ -1,0 +1,179 @@
+"""The refresh pipeline: fetch the context, prompt the LLM, validate, fall back, store, notify.
+
+It runs in a worker, one (type, user) at a time, on the worker's long-lived event loop with its
+one httpx client and one Redis client (see :mod:`portal_engine.worker.runtime`). The same code
+runs in production and in the embedded demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from datetime import timedelta
+from typing import Any
+
+import attrs
+import httpx
+import structlog
+
+from portal_engine import llm
+from portal_engine.answers import parse_answer
+from portal_engine.errors import InvalidAnswer, PipelineError, UpstreamError, UpstreamNotFound
+from portal_engine.models import Item, RecommendationSet, Source, utcnow
+from portal_engine.plugin_api import (
+    ChatMessage,
+    Context,
+    FetchRequest,
+    Prompt,
+    RecommendationType,
+    ServiceURLs,
+)
+from portal_engine.registry import Plugins
+from portal_engine.settings import Settings
+from portal_engine.store import Store
+from portal_engine.upstream import with_retries
+
+log = structlog.get_logger(__name__)
+
+
+@attrs.frozen
+class Deps:
+    """What a refresh needs, owned by the worker process for its whole life."""
+
+    settings: Settings
+    plugins: Plugins
+    store: Store
+    http: httpx.AsyncClient
+
+    @property
+    def services(self) -> ServiceURLs:
+        """The external services' base URLs, as fetchers receive them."""
+        s = self.settings
+        return ServiceURLs(
+            user_profile=s.user_profile_url.rstrip("/"),
+            lie=s.lie_url.rstrip("/"),
+            cis=s.cis_url.rstrip("/"),
+        )
+
+
+async def _await_all(results: list[Any]) -> list[Any]:
+    """Await the hook results that are awaitable; pass the others through."""
+    return [await r if inspect.isawaitable(r) else r for r in results]
+
+
+async def fetch_context(deps: Deps, rtype: RecommendationType, user_id: str) -> Context:
+    """Run the type's fetchers concurrently, each with bounded retries.
+
+    Raises:
+        UpstreamError: a required fetcher failed (``UpstreamNotFound`` when it answered 404).
+    """
+    request = FetchRequest(user_id=user_id, type=rtype.name, services=deps.services)
+
+    async def run(fetcher: Any) -> Any:
+        return await with_retries(
+            lambda: fetcher.fetch(deps.http, request),
+            service=fetcher.name,
+            attempts=deps.settings.upstream_attempts,
+        )
+
+    results = await asyncio.gather(*(run(f) for f in rtype.fetchers), return_exceptions=True)
+    data: dict[str, Any] = {}
+    missing: list[str] = []
+    for fetcher, result in zip(rtype.fetchers, results, strict=True):
+        if isinstance(result, BaseException):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if fetcher.optional and not isinstance(result, UpstreamNotFound):
+                log.warning("optional fetcher failed", fetcher=fetcher.name, error=str(result))
+                missing.append(fetcher.name)
+                continue
+            if isinstance(result, UpstreamNotFound):
+                raise UpstreamNotFound(
+                    fetcher.name, f"does not know user {user_id!r} ({result})"
+                ) from result
+            if isinstance(result, UpstreamError):
+                raise result
+            raise UpstreamError(
+                fetcher.name, f"failed: {type(result).__name__}: {result}"
+            ) from result
+        data[fetcher.name] = result
+    context = Context(user_id=user_id, type=rtype.name, data=data, missing=missing)
+    for extra in await _await_all(deps.plugins.manager.hook.enrich_context(context=context)):
+        for key, value in (extra or {}).items():
+            context.data.setdefault(key, value)
+    return context
+
+
+async def generate(deps: Deps, prompt: Prompt, limit: int) -> list[Item]:
+    """Ask the LLM, and once more with the error when its first answer is unusable.
+
+    Raises:
+        InvalidAnswer: both answers failed validation.
+        UpstreamError: the LLM endpoint failed after its retries.
+    """
+    messages = list(prompt.messages)
+    answer = await llm.complete(deps.http, deps.settings, messages)
+    try:
+        return parse_answer(answer, prompt.candidates, limit)
+    except InvalidAnswer as first:
+        log.warning("LLM answer invalid, asking once more", error=str(first))
+        messages += [
+            ChatMessage("assistant", answer[:4000]),
+            ChatMessage(
+                "user",
+                f"That answer cannot be used: {first}. Answer again with JSON only, in the "
+                "format given, naming only ids from the candidates data block.",
+            ),
+        ]
+        return parse_answer(await llm.complete(deps.http, deps.settings, messages),
+                            prompt.candidates, limit)
+
+
+async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> RecommendationSet:
+    """Produce, store and announce a fresh set for (type, user).
+
+    Raises:
+        PipelineError: the context could not be fetched, or there is nothing to recommend.
+    """
+    context = await fetch_context(deps, rtype, user_id)
+    prompt = await rtype.prompt_builder.build(context, rtype.limit)
+    if not prompt.candidates:
+        raise PipelineError(
+            f"nothing to recommend: the {rtype.name} fetchers found no candidates for this user"
+        )
+    source: Source = "llm"
+    try:
+        items = await generate(deps, prompt, rtype.limit)
+    except (InvalidAnswer, UpstreamError) as exc:
+        log.warning("using the fallback ranker", reason=str(exc))
+        source = "fallback"
+        items = rtype.fallback_ranker.rank(context, prompt.candidates, rtype.limit)
+
+    excluded: set[str] = set()
+    for ids in await _await_all(
+        deps.plugins.manager.hook.exclude_items(context=context, items=items, store=deps.store)
+    ):
+        excluded.update(ids or ())
+    items = [item for item in items if item.id not in excluded]
+
+    now = utcnow()
+    result = RecommendationSet(
+        type=rtype.name,
+        user_id=user_id,
+        items=items,
+        generated_at=now,
+        expires_at=now + timedelta(seconds=rtype.ttl),
+        source=source,
+        missing_context=list(context.missing),
+        version=f"{rtype.plugin_version}/{rtype.version}",
+    )
+    await deps.store.put_set(result, rtype.ttl)
+    for impl in deps.plugins.manager.hook.on_set_ready.get_hookimpls():
+        try:
+            outcome = impl.function(recommendation_set=result, store=deps.store)
+            if inspect.isawaitable(outcome):
+                await outcome
+        except Exception:  # one plugin's reaction never undoes the set
+            log.exception("on_set_ready failed", plugin=impl.plugin_name)
+    log.info("set stored", source=source, items=len(items))
+    return result

@@ -1,0 +1,33 @@
+"""Opening the Redis client: the real server, or the embedded in-process one.
+
+The embedded store is fakeredis on one process-wide server, so the API and an in-process worker
+(each on its own event loop) see the same data; the store code is the same in both modes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import fakeredis
+import redis.asyncio as aioredis
+
+from portal_engine.settings import Settings
+
+
+@functools.cache
+def embedded_server() -> fakeredis.FakeServer:
+    """The one in-process Redis server of this process."""
+    return fakeredis.FakeServer()
+
+
+def connect(settings: Settings) -> aioredis.Redis:
+    """Return a Redis client for ``settings`` (no I/O happens until the first command)."""
+    if settings.redis_url is None:
+        return fakeredis.FakeAsyncRedis(server=embedded_server())
+    return aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=2.0,
+        socket_timeout=5.0,
+        health_check_interval=15,
+        retry_on_timeout=True,
+    )

@@ -1,0 +1,54 @@
+"""``portal-engine beat``: refresh the sets of recently active users before they expire."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from portal_engine.errors import ServiceUnavailable
+from portal_engine.models import utcnow
+from portal_engine.redis_client import connect
+from portal_engine.refreshes import start_refresh
+from portal_engine.registry import Plugins, load_plugins
+from portal_engine.settings import Settings
+from portal_engine.store import Store
+from portal_engine.worker.celery_app import create_celery
+
+log = structlog.get_logger(__name__)
+
+
+async def refresh_due(store: Store, plugins: Plugins, celery: object, now: float) -> int:
+    """Start refreshes for active users whose set expires within a fifth of its TTL.
+
+    A user is active for a type when they asked for it within its ``refresh_interval``.
+    Returns how many refreshes were started.
+    """
+    started = 0
+    for rtype in plugins.types.values():
+        for user_id in await store.active_users(rtype.name, now - rtype.refresh_interval):
+            current = await store.get_set(rtype.name, user_id)
+            margin = rtype.ttl / 5
+            if current is not None and (current.expires_at - utcnow()).total_seconds() > margin:
+                continue
+            await start_refresh(store, celery, rtype, user_id)  # type: ignore[arg-type]
+            started += 1
+    return started
+
+
+async def run_scheduler(settings: Settings, interval: int) -> None:
+    """Scan every ``interval`` seconds until cancelled."""
+    plugins = load_plugins()
+    celery = create_celery(settings, plugins)
+    store = Store(connect(settings), settings)
+    try:
+        while True:
+            try:
+                started = await refresh_due(store, plugins, celery, time.time())
+                log.info("scan done", refreshes_started=started)
+            except ServiceUnavailable as exc:
+                log.warning("scan skipped", error=str(exc))
+            await asyncio.sleep(interval)
+    finally:
+        await store.close()

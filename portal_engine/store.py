@@ -1,0 +1,219 @@
+"""The Redis store: recommendation sets, refresh locks, task statuses and notifications.
+
+Every key is written with a TTL. Values are JSON made by the one converter in
+:mod:`portal_engine.models`, so what a worker stores, the API reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, TypeVar
+
+import attrs
+import redis.asyncio as aioredis
+
+from portal_engine.keys import Keys
+from portal_engine.models import (
+    Notification,
+    RecommendationSet,
+    TaskState,
+    TaskStatus,
+    converter,
+    utcnow,
+)
+from portal_engine.settings import Settings
+
+T = TypeVar("T")
+
+#: Notifications kept per user; older ones are dropped when a new one arrives.
+MAX_NOTIFICATIONS = 100
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(converter.unstructure(value), separators=(",", ":")).encode()
+
+
+def _loads(raw: bytes | str | None, cls: type[T]) -> T | None:
+    if raw is None:
+        return None
+    return converter.structure(json.loads(raw), cls)
+
+
+class Store:
+    """All of Portal Engine's state in Redis, for the API and the workers alike."""
+
+    def __init__(self, redis: aioredis.Redis, settings: Settings) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.keys = Keys(settings.namespace)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.redis.aclose()
+
+    async def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(await self.redis.ping())
+
+    # -- recommendation sets -------------------------------------------------------------
+
+    async def get_set(self, type_name: str, user_id: str) -> RecommendationSet | None:
+        """The cached set of (type, user), or ``None``."""
+        raw = await self.redis.get(self.keys.recommendation_set(type_name, user_id))
+        return _loads(raw, RecommendationSet)
+
+    async def put_set(self, recommendation_set: RecommendationSet, ttl: int) -> None:
+        """Store a set for ``ttl`` seconds, replacing the previous one."""
+        key = self.keys.recommendation_set(recommendation_set.type, recommendation_set.user_id)
+        await self.redis.set(key, _dumps(recommendation_set), ex=max(ttl, 1))
+
+    async def delete_set(self, type_name: str, user_id: str) -> None:
+        """Forget the cached set of (type, user)."""
+        await self.redis.delete(self.keys.recommendation_set(type_name, user_id))
+
+    # -- single-flight refresh locks -------------------------------------------------------
+
+    async def claim_refresh(self, type_name: str, user_id: str, task_id: str) -> str | None:
+        """Take the refresh lock of (type, user) for ``task_id``.
+
+        Returns:
+            ``None`` when the lock was taken (the caller must start the task), else the id of
+            the task that already holds it.
+        """
+        key = self.keys.refresh_lock(type_name, user_id)
+        ttl = self.settings.lock_ttl
+        for _ in range(3):
+            if await self.redis.set(key, task_id, nx=True, ex=ttl):
+                return None
+            holder = await self.redis.get(key)
+            if holder is not None:
+                return holder.decode() if isinstance(holder, bytes) else str(holder)
+            # the holder released it between our SET and GET: try again
+        return None if await self.redis.set(key, task_id, nx=True, ex=ttl) else task_id
+
+    async def release_refresh(self, type_name: str, user_id: str, task_id: str) -> None:
+        """Release the lock of (type, user) if ``task_id`` still holds it."""
+        key = self.keys.refresh_lock(type_name, user_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                holder = await pipe.get(key)
+                if holder is not None and holder.decode() == task_id:
+                    pipe.multi()
+                    pipe.delete(key)
+                    await pipe.execute()
+            except aioredis.WatchError:
+                pass  # someone else changed the lock meanwhile: it is no longer ours
+
+    # -- task statuses ---------------------------------------------------------------------
+
+    async def put_status(
+        self,
+        task_id: str,
+        state: TaskState,
+        type_name: str,
+        user_id: str,
+        error: str | None = None,
+    ) -> TaskStatus:
+        """Record where task ``task_id`` is."""
+        status = TaskStatus(task_id, state, type_name, user_id, error, utcnow())
+        await self.redis.set(
+            self.keys.task_status(task_id), _dumps(status), ex=self.settings.status_ttl
+        )
+        return status
+
+    async def get_status(self, task_id: str) -> TaskStatus | None:
+        """The status of task ``task_id``, or ``None`` when unknown or expired."""
+        return _loads(await self.redis.get(self.keys.task_status(task_id)), TaskStatus)
+
+    async def remember_unknown_user(self, type_name: str, user_id: str, message: str) -> None:
+        """Remember for a minute that an upstream does not know ``user_id``, so reads say 404."""
+        await self.redis.set(self.keys.unknown_user(type_name, user_id), message, ex=60)
+
+    async def unknown_user(self, type_name: str, user_id: str) -> str | None:
+        """Why ``user_id`` is unknown, if a refresh found out recently; else ``None``."""
+        raw = await self.redis.get(self.keys.unknown_user(type_name, user_id))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    # -- activity (for scheduled refreshes) ------------------------------------------------
+
+    async def touch_user(self, type_name: str, user_id: str) -> None:
+        """Remember that ``user_id`` asked for ``type_name`` now."""
+        key = self.keys.active_users(type_name)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {user_id: time.time()})
+            pipe.expire(key, self.settings.status_ttl)
+            await pipe.execute()
+
+    async def active_users(self, type_name: str, since: float) -> list[str]:
+        """Users who asked for ``type_name`` after the Unix time ``since``."""
+        key = self.keys.active_users(type_name)
+        await self.redis.zremrangebyscore(key, "-inf", f"({since}")
+        return [m.decode() for m in await self.redis.zrangebyscore(key, since, "+inf")]
+
+    # -- notifications ---------------------------------------------------------------------
+
+    async def add_notification(
+        self, user_id: str, kind: str, title: str, body: str, data: dict[str, Any] | None = None
+    ) -> Notification:
+        """Store a new unread notification for ``user_id`` and return it."""
+        note = Notification(
+            id=uuid.uuid4().hex,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            created_at=utcnow(),
+            data=data or {},
+        )
+        await self._write_notification(note, created=time.time())
+        index = self.keys.notification_index(user_id)
+        stale = await self.redis.zrange(index, 0, -MAX_NOTIFICATIONS - 1)
+        if stale:
+            await self.redis.zrem(index, *stale)
+            await self.redis.hdel(self.keys.notifications(user_id), *stale)
+        return note
+
+    async def _write_notification(self, note: Notification, created: float | None) -> None:
+        data_key = self.keys.notifications(note.user_id)
+        index = self.keys.notification_index(note.user_id)
+        ttl = self.settings.notification_ttl
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(data_key, note.id, _dumps(note))
+            if created is not None:
+                pipe.zadd(index, {note.id: created})
+            pipe.expire(data_key, ttl)
+            pipe.expire(index, ttl)
+            await pipe.execute()
+
+    async def list_notifications(self, user_id: str, limit: int) -> tuple[list[Notification], int]:
+        """The newest ``limit`` notifications of ``user_id`` and the count of unread ones."""
+        ids = await self.redis.zrevrange(self.keys.notification_index(user_id), 0, -1)
+        if not ids:
+            return [], 0
+        raws = await self.redis.hmget(self.keys.notifications(user_id), ids)
+        notes = [n for n in (_loads(raw, Notification) for raw in raws) if n is not None]
+        unread = sum(1 for note in notes if not note.read)
+        return notes[:limit], unread
+
+    async def get_notification(self, user_id: str, notification_id: str) -> Notification | None:
+        """One notification of ``user_id``, or ``None`` when it is not theirs or is gone."""
+        raw = await self.redis.hget(self.keys.notifications(user_id), notification_id)
+        return _loads(raw, Notification)
+
+    async def mark_read(self, user_id: str, notification_id: str) -> Notification | None:
+        """Mark a notification read; ``None`` when it is not ``user_id``'s."""
+        note = await self.get_notification(user_id, notification_id)
+        if note is None:
+            return None
+        note = attrs.evolve(note, read=True)
+        await self._write_notification(note, created=None)
+        return note
+
+    async def delete_notification(self, user_id: str, notification_id: str) -> bool:
+        """Delete a notification; False when it is not ``user_id``'s."""
+        removed = await self.redis.hdel(self.keys.notifications(user_id), notification_id)
+        await self.redis.zrem(self.keys.notification_index(user_id), notification_id)
+        return bool(removed)

@@ -1,0 +1,71 @@
+"""The refresh task: run the pipeline for one (type, user) and record its status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Celery, Task
+
+from portal_engine import pipeline
+from portal_engine.errors import PipelineError, UpstreamNotFound
+from portal_engine.worker.celery_app import REFRESH_TASK
+from portal_engine.worker.runtime import WorkerRuntime
+
+log = structlog.get_logger(__name__)
+
+
+def runtime_of(app: Celery) -> WorkerRuntime:
+    """The process's :class:`WorkerRuntime` for ``app``, made on first use."""
+    runtime: WorkerRuntime | None = getattr(app, "portal_runtime", None)
+    if runtime is None:
+        runtime = WorkerRuntime(app.portal_settings, app.portal_plugins)  # type: ignore[attr-defined]
+        app.portal_runtime = runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+async def run_refresh(
+    deps: pipeline.Deps, task_id: str, type_name: str, user_id: str, request_id: str | None
+) -> str:
+    """Refresh (type, user) under ``task_id``; record the outcome; return the final state."""
+    store = deps.store
+    with structlog.contextvars.bound_contextvars(
+        task_id=task_id, type=type_name, user_id=user_id, request_id=request_id
+    ):
+        rtype = deps.plugins.get(type_name)
+        try:
+            if rtype is None:
+                raise PipelineError(
+                    f"this worker does not serve type {type_name!r}; start a worker for it"
+                )
+            await store.put_status(task_id, "started", type_name, user_id)
+            log.info("refresh started")
+            await pipeline.refresh(deps, rtype, user_id)
+        except PipelineError as exc:
+            log.warning("refresh failed", error=str(exc))
+            await store.put_status(task_id, "failure", type_name, user_id, str(exc))
+            if isinstance(exc, UpstreamNotFound):
+                await store.remember_unknown_user(type_name, user_id, str(exc))
+            return "failure"
+        except Exception as exc:
+            log.exception("refresh crashed")
+            await store.put_status(
+                task_id, "failure", type_name, user_id,
+                f"internal error ({type(exc).__name__}); the worker log has the details",
+            )
+            return "failure"
+        finally:
+            await store.release_refresh(type_name, user_id, task_id)
+        await store.put_status(task_id, "success", type_name, user_id)
+        return "success"
+
+
+def register_tasks(app: Celery) -> None:
+    """Register the refresh task on ``app``."""
+
+    @app.task(name=REFRESH_TASK, bind=True)
+    def refresh(self: Task[Any, Any], type_name: str, user_id: str, request_id: str | None = None) -> str:
+        task_id = self.request.id or ""
+        return runtime_of(app).run(
+            lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
+        )
