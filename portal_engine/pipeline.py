@@ -83,7 +83,7 @@ async def fetch_context(deps: Deps, rtype: RecommendationType, user_id: str) -> 
         if isinstance(result, BaseException):
             if isinstance(result, asyncio.CancelledError):
                 raise result
-            if fetcher.optional and not isinstance(result, UpstreamNotFound):
+            if fetcher.optional:
                 log.warning("optional fetcher failed", fetcher=fetcher.name, error=str(result))
                 missing.append(fetcher.name)
                 continue

@@ -81,8 +81,15 @@ class Fetcher(Protocol):
     leaves the context partial instead of failing the refresh.
     """
 
-    name: str
-    optional: bool
+    @property
+    def name(self) -> str:
+        """The key of this fetcher's answer in :attr:`Context.data`."""
+        ...
+
+    @property
+    def optional(self) -> bool:
+        """True when the refresh may go on without this fetcher's answer."""
+        ...
 
     async def fetch(self, client: httpx.AsyncClient, request: FetchRequest) -> Any:
         """Return JSON-like data; raise ``httpx.HTTPError`` (the host retries) on failure."""

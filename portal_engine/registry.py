@@ -155,14 +155,16 @@ def _load(
         candidates.append((PluginRecord(name, name, ""), plugin, None))
 
     for record, plugin, entry_point in candidates:
+        registered = False
         try:
             if entry_point is not None:
                 plugin = entry_point.load()
             manager.register(plugin, name=record.name)
+            registered = True
             manager.check_pending()
         except Exception as exc:  # a broken plugin must not take the host down
-            if manager.is_registered(plugin):
-                manager.unregister(plugin)
+            if registered:
+                manager.unregister(name=record.name)
             record.error = f"{type(exc).__name__}: {exc}"
         records.append(record)
 

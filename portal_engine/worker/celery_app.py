@@ -26,7 +26,7 @@ def create_celery(settings: Settings, plugins: Plugins) -> Celery:
 
     The app carries ``settings`` and ``plugins`` so that tasks in any pool find them.
     """
-    app = Celery("portal_engine", broker=settings.broker_url or "memory://", set_as_current=False)
+    app = Celery("portal_engine", broker=settings.broker_url or "memory://localhost/", set_as_current=False)
     app.conf.update(
         # A task is acknowledged only when done; a worker killed mid-task gives it back.
         task_acks_late=True,

@@ -1,0 +1,1 @@
+"""Tools for testing Portal Engine and its plugins; the pytest plugin is :mod:`.plugin`."""

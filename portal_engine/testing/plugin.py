@@ -1,0 +1,1 @@
+"""The pytest plugin plugin authors get with ``portal-engine`` (entry point ``pytest11``)."""
