@@ -63,7 +63,7 @@ async def run_refresh(
 def register_tasks(app: Celery) -> None:
     """Register the refresh task on ``app``."""
 
-    @app.task(name=REFRESH_TASK, bind=True)
+    @app.task(name=REFRESH_TASK, bind=True, shared=False)
     def refresh(self: Task[Any, Any], type_name: str, user_id: str, request_id: str | None = None) -> str:
         task_id = self.request.id or ""
         return runtime_of(app).run(
