@@ -60,12 +60,21 @@ async def run_refresh(
         return "success"
 
 
+def refresh(
+    task: Task[Any, Any], type_name: str, user_id: str, request_id: str | None = None
+) -> str:
+    """The Celery task body: refresh (type, user) on this process's runtime.
+
+    Defined once at module level and registered per app with that app as ``portal_app``:
+    ``task.app`` is not enough, because in a thread pool it falls back to Celery's default
+    app (the current app is thread-local), which knows nothing of our settings.
+    """
+    task_id = task.request.id or ""
+    return runtime_of(task.portal_app).run(  # type: ignore[attr-defined]
+        lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
+    )
+
+
 def register_tasks(app: Celery) -> None:
     """Register the refresh task on ``app``."""
-
-    @app.task(name=REFRESH_TASK, bind=True, shared=False)
-    def refresh(self: Task[Any, Any], type_name: str, user_id: str, request_id: str | None = None) -> str:
-        task_id = self.request.id or ""
-        return runtime_of(app).run(
-            lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
-        )
+    app.task(name=REFRESH_TASK, bind=True, portal_app=app)(refresh)
