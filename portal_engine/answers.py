@@ -9,6 +9,7 @@ item must name a candidate by its exact id and carry a reason. Anything else rai
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -43,7 +44,9 @@ def _score(value: Any, rank: int, count: int) -> float:
     try:
         score = float(value)
     except (TypeError, ValueError):
-        score = 1.0 - rank / max(count, 1)  # no usable score: keep the model's order
+        score = math.nan
+    if not math.isfinite(score):
+        return 1.0 - rank / max(count, 1)  # no usable score: keep the model's order
     if score > 1.0 and score <= 100.0:
         score /= 100.0  # some models answer in percent
     return min(max(score, 0.0), 1.0)

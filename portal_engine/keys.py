@@ -14,7 +14,7 @@ import attrs
 
 def encode(part: str) -> str:
     """Percent-encode one key part; injective, so distinct parts give distinct keys."""
-    return quote(part, safe="")
+    return quote(part, safe="", errors="surrogatepass")
 
 
 @attrs.frozen

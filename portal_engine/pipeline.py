@@ -8,7 +8,6 @@ runs in production and in the embedded demo.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ import structlog
 
 from portal_engine import llm
 from portal_engine.answers import parse_answer
+from portal_engine.hooks import call_each
 from portal_engine.errors import InvalidAnswer, PipelineError, UpstreamError, UpstreamNotFound
 from portal_engine.models import Item, RecommendationSet, Source, utcnow
 from portal_engine.plugin_api import (
@@ -54,11 +54,6 @@ class Deps:
             lie=s.lie_url.rstrip("/"),
             cis=s.cis_url.rstrip("/"),
         )
-
-
-async def _await_all(results: list[Any]) -> list[Any]:
-    """Await the hook results that are awaitable; pass the others through."""
-    return [await r if inspect.isawaitable(r) else r for r in results]
 
 
 async def fetch_context(deps: Deps, rtype: RecommendationType, user_id: str) -> Context:
@@ -98,8 +93,8 @@ async def fetch_context(deps: Deps, rtype: RecommendationType, user_id: str) -> 
             ) from result
         data[fetcher.name] = result
     context = Context(user_id=user_id, type=rtype.name, data=data, missing=missing)
-    for extra in await _await_all(deps.plugins.manager.hook.enrich_context(context=context)):
-        for key, value in (extra or {}).items():
+    for extra in await call_each(deps.plugins.manager.hook.enrich_context, context=context):
+        for key, value in extra.items():
             context.data.setdefault(key, value)
     return context
 
@@ -150,10 +145,9 @@ async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> Recomm
         items = rtype.fallback_ranker.rank(context, prompt.candidates, rtype.limit)
 
     excluded: set[str] = set()
-    for ids in await _await_all(
-        deps.plugins.manager.hook.exclude_items(context=context, items=items, store=deps.store)
-    ):
-        excluded.update(ids or ())
+    hook = deps.plugins.manager.hook
+    for ids in await call_each(hook.exclude_items, context=context, items=items, store=deps.store):
+        excluded.update(ids)
     items = [item for item in items if item.id not in excluded]
 
     now = utcnow()
@@ -168,12 +162,7 @@ async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> Recomm
         version=f"{rtype.plugin_version}/{rtype.version}",
     )
     await deps.store.put_set(result, rtype.ttl)
-    for impl in deps.plugins.manager.hook.on_set_ready.get_hookimpls():
-        try:
-            outcome = impl.function(recommendation_set=result, store=deps.store)
-            if inspect.isawaitable(outcome):
-                await outcome
-        except Exception:  # one plugin's reaction never undoes the set
-            log.exception("on_set_ready failed", plugin=impl.plugin_name)
+    # a failing reaction is logged inside call_each and never undoes the stored set
+    await call_each(hook.on_set_ready, recommendation_set=result, store=deps.store)
     log.info("set stored", source=source, items=len(items))
     return result

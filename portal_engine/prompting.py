@@ -48,7 +48,7 @@ def fence(name: str, value: Any) -> str:
         name: lowercase identifier naming the block (``user``, ``candidates`` ...).
         value: anything JSON-serialisable; strings inside it are escaped, never interpreted.
     """
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"fence name {name!r} must be a lowercase identifier")
     return f'<data name="{name}">\n{escape_json(value)}\n</data>'
 

@@ -61,29 +61,29 @@ async def with_retries(
     Only :func:`is_retryable` failures are retried; after the last try the failure becomes an
     :class:`UpstreamError` that says which service failed and how.
     """
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max(attempts, 1)),
+        wait=wait_exponential_jitter(initial=0.2, max=max_wait),
+        retry=retry_if_exception(is_retryable),
+        reraise=True,
+    )
     try:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(max(attempts, 1)),
-            wait=wait_exponential_jitter(initial=0.2, max=max_wait),
-            retry=retry_if_exception(is_retryable),
-            reraise=True,
-        ):
+        async for attempt in retrying:
             with attempt:
                 return await call()
-    except httpx.HTTPStatusError as exc:
-        raise UpstreamError(
-            service,
-            f"answered HTTP {exc.response.status_code} after {attempts} tries; "
-            "check that the service is healthy",
-        ) from exc
-    except httpx.TimeoutException as exc:
-        raise UpstreamError(
-            service, f"did not answer in time after {attempts} tries ({type(exc).__name__})"
-        ) from exc
-    except httpx.TransportError as exc:
-        raise UpstreamError(
-            service,
-            f"could not be reached after {attempts} tries ({type(exc).__name__}: {exc}); "
-            "check its URL setting",
-        ) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
+    except httpx.HTTPError as exc:
+        tries = retrying.statistics.get("attempt_number", 1)
+        raise UpstreamError(service, _describe(exc, tries)) from exc
+    raise AssertionError("unreachable")  # pragma: no cover - reraise=True always raises
+
+
+def _describe(exc: httpx.HTTPError, tries: int) -> str:
+    """What went wrong, for a person: which status or fault, after how many tries."""
+    after = f"after {tries} {'try' if tries == 1 else 'tries'}"
+    if isinstance(exc, httpx.HTTPStatusError):
+        status = exc.response.status_code
+        hint = "check that the service is healthy" if status >= 500 else "check the request"
+        return f"answered HTTP {status} {after}; {hint}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"did not answer in time {after} ({type(exc).__name__})"
+    return f"could not be reached {after} ({type(exc).__name__}: {exc}); check its URL setting"

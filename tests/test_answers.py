@@ -142,11 +142,6 @@ def test_any_score_ends_up_between_zero_and_one(raw: Any) -> None:
     assert 0.0 <= item.score <= 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="answers._score: float('NaN') passes through min/max unclamped, so a NaN score "
-    "is served (and written as invalid JSON)",
-)
 @pytest.mark.parametrize("raw", ["NaN", "nan"])
 def test_a_nan_score_is_not_served(raw: str) -> None:
     """A score of "NaN" never reaches the user: the served score is a number from 0 to 1."""

@@ -141,11 +141,6 @@ def test_namespaces_keep_keys_apart() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keys.encode: quote() raises UnicodeEncodeError on a lone surrogate "
-    "(e.g. a non-UTF-8 argv byte decoded by surrogateescape)",
-)
 def test_ids_with_lone_surrogates_get_distinct_keys() -> None:
     """A user id holding a lone surrogate still gets a key of its own instead of an error."""
     a = KEYS.recommendation_set("dining", "\udcff")

@@ -477,11 +477,6 @@ class SetOnlyReaction:
         self.seen.append(recommendation_set)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.refresh calls on_set_ready impls with every spec argument; an impl "
-    "taking a subset (allowed by pluggy) fails with TypeError, which is logged and swallowed",
-)
 async def test_on_set_ready_with_fewer_arguments_is_called(httpx_mock: HTTPXMock, run: Run) -> None:
     """A hook that declares only ``recommendation_set`` is still told about the new set."""
     mock_services(httpx_mock)
@@ -507,12 +502,6 @@ class BrokenExclude:
         raise RuntimeError("history service is down")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.fetch_context/refresh call enrich_context and exclude_items through "
-    "manager.hook without catching, so one plugin's failing hook fails every type's refresh "
-    "(hookspecs promises it is caught and logged)",
-)
 @pytest.mark.parametrize("plugin", [BrokenEnrich(), BrokenExclude()], ids=["enrich", "exclude"])
 async def test_a_failing_hook_of_another_plugin_does_not_fail_the_refresh(
     httpx_mock: HTTPXMock, run: Run, embedded_store: Store, plugin: object
