@@ -62,9 +62,11 @@ def parse_answer(text: str, candidates: Sequence[Candidate], limit: int) -> list
             candidate, or an item lacks a reason.
     """
     payload = _json_payload(text)
-    raw_items = payload.get("items", payload.get("recommendations")) if isinstance(
-        payload, dict
-    ) else payload
+    raw_items = (
+        payload.get("items", payload.get("recommendations"))
+        if isinstance(payload, dict)
+        else payload
+    )
     if not isinstance(raw_items, list) or not raw_items:
         raise InvalidAnswer('the answer has no "items" list')
     by_id = {candidate.id: candidate for candidate in candidates}

@@ -57,8 +57,9 @@ def demo(host: str, port: int, services_only: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="API processes.")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="API processes."
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API on Hypercorn, configured from PORTAL_* settings."""
     from portal_engine.logs import configure_logging
@@ -70,19 +71,25 @@ def serve(host: str, port: int, workers: int) -> None:
     check_dependencies(settings)
     if workers > 1:
         if settings.embedded:
-            _fail("--workers > 1 needs PORTAL_REDIS_URL and PORTAL_BROKER_URL: embedded "
-                  "state lives in one process")
+            _fail(
+                "--workers > 1 needs PORTAL_REDIS_URL and PORTAL_BROKER_URL: embedded "
+                "state lives in one process"
+            )
         from hypercorn.run import run
 
-        config = hypercorn_config(host, port, workers=workers,
-                                  application_path="portal_engine.api.asgi:app")
+        config = hypercorn_config(
+            host, port, workers=workers, application_path="portal_engine.api.asgi:app"
+        )
         sys.exit(run(config))
     from portal_engine.api.app import create_app
     from portal_engine.registry import load_plugins
 
     if settings.embedded:
-        click.echo("embedded mode: in-process store, queue and worker (set PORTAL_REDIS_URL "
-                   "and PORTAL_BROKER_URL for production)", err=True)
+        click.echo(
+            "embedded mode: in-process store, queue and worker (set PORTAL_REDIS_URL "
+            "and PORTAL_BROKER_URL for production)",
+            err=True,
+        )
     run_asgi(create_app(settings, load_plugins(strict=_strict())), hypercorn_config(host, port))
 
 
@@ -99,8 +106,10 @@ def worker(ctx: click.Context, types: tuple[str, ...]) -> None:
 
     settings = load_settings()
     if settings.embedded:
-        _fail("a separate worker needs PORTAL_REDIS_URL and PORTAL_BROKER_URL; in embedded "
-              "mode `portal-engine serve` or `demo` runs its worker in-process")
+        _fail(
+            "a separate worker needs PORTAL_REDIS_URL and PORTAL_BROKER_URL; in embedded "
+            "mode `portal-engine serve` or `demo` runs its worker in-process"
+        )
     check_dependencies(settings)
     from portal_engine.worker import TYPES_ENV, default_app, queues_for
 
@@ -113,8 +122,13 @@ def worker(ctx: click.Context, types: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 86400),
-              help="Seconds between scans.")
+@click.option(
+    "--interval",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 86400),
+    help="Seconds between scans.",
+)
 def beat(interval: int) -> None:
     """Refresh the sets of recently active users before they expire."""
     from portal_engine.logs import configure_logging
@@ -124,8 +138,10 @@ def beat(interval: int) -> None:
 
     settings = load_settings()
     if settings.embedded:
-        _fail("beat needs PORTAL_REDIS_URL and PORTAL_BROKER_URL (in embedded mode nothing "
-              "outside the demo's process can see its store)")
+        _fail(
+            "beat needs PORTAL_REDIS_URL and PORTAL_BROKER_URL (in embedded mode nothing "
+            "outside the demo's process can see its store)"
+        )
     configure_logging(settings)
     check_dependencies(settings)
     asyncio.run(run_scheduler(settings, interval))
@@ -150,8 +166,11 @@ def plugins(as_json: bool) -> None:
         click.echo(json.dumps({"plugins": rows}, indent=2))
     else:
         for row in rows:
-            mark = click.style("ok", fg="green") if row["status"] == "ok" else click.style(
-                "error", fg="red")
+            mark = (
+                click.style("ok", fg="green")
+                if row["status"] == "ok"
+                else click.style("error", fg="red")
+            )
             click.echo(f"{row['distribution']} {row['version']} ({row['name']}): {mark}")
             if row["types"]:
                 click.echo(f"  types:  {', '.join(row['types'])}")
@@ -174,15 +193,16 @@ def refresh(user_id: str, types: tuple[str, ...], wait: bool, timeout: int) -> N
 
     settings = load_settings()
     if settings.embedded:
-        _fail("refresh from the shell needs PORTAL_REDIS_URL and PORTAL_BROKER_URL; against a "
-              "running demo use: curl -X POST "
-              f"http://127.0.0.1:8000/api/v1/recommendations/refresh/{user_id} -d '{{}}'")
+        _fail(
+            "refresh from the shell needs PORTAL_REDIS_URL and PORTAL_BROKER_URL; against a "
+            "running demo use: curl -X POST "
+            f"http://127.0.0.1:8000/api/v1/recommendations/refresh/{user_id} -d '{{}}'"
+        )
     ok = asyncio.run(_refresh(settings, user_id, list(types), wait, timeout))
     sys.exit(0 if ok else 1)
 
 
-async def _refresh(settings: Any, user_id: str, types: list[str], wait: bool,
-                   timeout: int) -> bool:
+async def _refresh(settings: Any, user_id: str, types: list[str], wait: bool, timeout: int) -> bool:
     from portal_engine.redis_client import connect
     from portal_engine.refreshes import start_refresh
     from portal_engine.registry import load_plugins
@@ -212,8 +232,10 @@ async def _refresh(settings: Any, user_id: str, types: list[str], wait: bool,
                     click.echo(f"{name}: {status.state}{detail}")
             await asyncio.sleep(0.2)
         for name in pending:
-            click.echo(f"{name}: still running after {timeout}s (is a worker consuming "
-                       f"{plugins.types[name].queue}?)")
+            click.echo(
+                f"{name}: still running after {timeout}s (is a worker consuming "
+                f"{plugins.types[name].queue}?)"
+            )
         return ok and not pending
     finally:
         await store.close()

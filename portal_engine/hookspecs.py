@@ -66,9 +66,7 @@ def exclude_items(
 
 
 @hookspec
-def on_set_ready(
-    recommendation_set: RecommendationSet, store: Store
-) -> Awaitable[None] | None:
+def on_set_ready(recommendation_set: RecommendationSet, store: Store) -> Awaitable[None] | None:
     """React when a new set has been stored, e.g. notify the user.
 
     Called in the worker after the set is in Redis; a failure here is logged and never undoes

@@ -17,8 +17,8 @@ import structlog
 
 from portal_engine import llm
 from portal_engine.answers import parse_answer
-from portal_engine.hooks import call_each
 from portal_engine.errors import InvalidAnswer, PipelineError, UpstreamError, UpstreamNotFound
+from portal_engine.hooks import call_each
 from portal_engine.models import Item, RecommendationSet, Source, utcnow
 from portal_engine.plugin_api import (
     ChatMessage,
@@ -120,8 +120,9 @@ async def generate(deps: Deps, prompt: Prompt, limit: int) -> list[Item]:
                 "format given, naming only ids from the candidates data block.",
             ),
         ]
-        return parse_answer(await llm.complete(deps.http, deps.settings, messages),
-                            prompt.candidates, limit)
+        return parse_answer(
+            await llm.complete(deps.http, deps.settings, messages), prompt.candidates, limit
+        )
 
 
 async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> RecommendationSet:

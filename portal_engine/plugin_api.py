@@ -5,7 +5,8 @@ A type is data plus three small objects, all supplied by its plugin:
 * **fetchers** (:class:`Fetcher`) call external services with a host-owned ``httpx.AsyncClient``;
   the host runs them concurrently and owns timeouts and retries;
 * a **prompt builder** (:class:`PromptBuilder`) picks the candidates and writes the LLM prompt,
-  fencing everything that came from users and upstreams as data (see :mod:`portal_engine.prompting`);
+  fencing everything that came from users and upstreams as data
+  (see :mod:`portal_engine.prompting`);
 * a **fallback ranker** (:class:`FallbackRanker`) ranks the candidates without the LLM, for when
   the LLM answer is unusable.
 """

@@ -147,10 +147,10 @@ def _load(
         records.append(PluginRecord(module_name, "portal-engine", _core_version()))
 
     candidates: list[tuple[PluginRecord, object | None, EntryPoint | None]] = []
-    for entry_point in _entry_points():
-        if entry_point.name in skipped or (wanted is not None and entry_point.name not in wanted):
+    for found in _entry_points():
+        if found.name in skipped or (wanted is not None and found.name not in wanted):
             continue
-        candidates.append((_record_for(entry_point), None, entry_point))
+        candidates.append((_record_for(found), None, found))
     for name, plugin in extra:
         candidates.append((PluginRecord(name, name, ""), plugin, None))
 
@@ -179,9 +179,7 @@ def _load(
     for record in records:
         plugin = manager.get_plugin(record.name)
         if plugin is not None:
-            record.hooks = sorted(
-                caller.name for caller in manager.get_hookcallers(plugin) or ()
-            )
+            record.hooks = sorted(caller.name for caller in manager.get_hookcallers(plugin) or ())
         if record.error is not None:
             log.error("plugin failed", plugin=record.name, error=record.error)
     failed = [record for record in records if record.error]

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import structlog
+from celery import Celery
 
 from portal_engine.errors import ServiceUnavailable
 from portal_engine.models import utcnow
@@ -19,7 +20,7 @@ from portal_engine.worker.celery_app import create_celery
 log = structlog.get_logger(__name__)
 
 
-async def refresh_due(store: Store, plugins: Plugins, celery: object, now: float) -> int:
+async def refresh_due(store: Store, plugins: Plugins, celery: Celery, now: float) -> int:
     """Start refreshes for active users whose set expires within a fifth of its TTL.
 
     A user is active for a type when they asked for it within its ``refresh_interval``.
@@ -32,7 +33,7 @@ async def refresh_due(store: Store, plugins: Plugins, celery: object, now: float
             margin = rtype.ttl / 5
             if current is not None and (current.expires_at - utcnow()).total_seconds() > margin:
                 continue
-            await start_refresh(store, celery, rtype, user_id)  # type: ignore[arg-type]
+            await start_refresh(store, celery, rtype, user_id)
             started += 1
     return started
 

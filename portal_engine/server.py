@@ -9,7 +9,7 @@ from typing import Any
 import redis
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from kombu import Connection
+from kombu.connection import Connection
 
 from portal_engine.errors import ConfigurationError
 from portal_engine.settings import Settings
@@ -34,7 +34,7 @@ def run_asgi(app: Any, config: Config) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(app, config, shutdown_trigger=stop.wait)
 
     asyncio.run(main())
 
@@ -46,7 +46,9 @@ def check_dependencies(settings: Settings) -> None:
         ConfigurationError: Redis or the broker cannot be reached within a few seconds.
     """
     if settings.redis_url is not None:
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=3, socket_timeout=3
+        )
         try:
             client.ping()
         except redis.RedisError as exc:
@@ -58,8 +60,12 @@ def check_dependencies(settings: Settings) -> None:
     if settings.broker_url is not None:
         with Connection(settings.broker_url, connect_timeout=settings.broker_timeout) as conn:
             try:
-                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
-                                       timeout=settings.broker_timeout)
+                conn.ensure_connection(
+                    max_retries=1,
+                    interval_start=0,
+                    interval_step=0,
+                    timeout=settings.broker_timeout,
+                )
             except Exception as exc:
                 raise ConfigurationError(
                     f"cannot reach the broker at PORTAL_BROKER_URL "

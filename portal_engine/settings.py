@@ -53,8 +53,6 @@ class Settings:
     upstream_attempts: int = 3
     #: Seconds the LLM may take to answer one chat completion.
     prefetch_timeout: float = 60.0
-    #: Default seconds a recommendation set stays fresh (a type may set its own).
-    cache_ttl: int = 3600
     #: Seconds a task status, lock or notification lives in Redis.
     status_ttl: int = 86400
     #: Seconds a refresh lock lives: longer than any refresh may take, so it is never stuck.
@@ -144,7 +142,8 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         raise ConfigurationError(str(exc)) from exc
     if settings.environment not in ("development", "production"):
         raise ConfigurationError(
-            f"PORTAL_ENVIRONMENT must be 'development' or 'production', not {settings.environment!r}"
+            "PORTAL_ENVIRONMENT must be 'development' or 'production', "
+            f"not {settings.environment!r}"
         )
     settings.check()
     return settings
@@ -159,7 +158,5 @@ def _coerce(name: str, annotation: object, raw: str) -> object:
         if kind == "float":
             return float(raw)
     except ValueError:
-        raise ConfigurationError(
-            f"PORTAL_{name.upper()} must be a number, not {raw!r}"
-        ) from None
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be a number, not {raw!r}") from None
     return raw.strip()

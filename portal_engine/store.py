@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import redis.asyncio as aioredis
@@ -42,7 +42,11 @@ def _loads(raw: bytes | str | None, cls: type[T]) -> T | None:
 
 
 class Store:
-    """All of Portal Engine's state in Redis, for the API and the workers alike."""
+    """All of Portal Engine's state in Redis, for the API and the workers alike.
+
+    The client is made without ``decode_responses``, so Redis replies are bytes (redis-py
+    annotates them ``bytes | str``); the casts below say so.
+    """
 
     def __init__(self, redis: aioredis.Redis, settings: Settings) -> None:
         self.redis = redis
@@ -100,8 +104,9 @@ class Store:
             try:
                 await pipe.watch(key)
                 holder = await pipe.get(key)
-                if holder is not None and holder.decode() == task_id:
-                    pipe.multi()
+                if holder is not None and cast(bytes, holder).decode() == task_id:
+                    # redis-py leaves the asyncio Pipeline.multi unannotated.
+                    pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.delete(key)
                     await pipe.execute()
             except aioredis.WatchError:
@@ -151,7 +156,8 @@ class Store:
         """Users who asked for ``type_name`` after the Unix time ``since``."""
         key = self.keys.active_users(type_name)
         await self.redis.zremrangebyscore(key, "-inf", f"({since}")
-        return [m.decode() for m in await self.redis.zrangebyscore(key, since, "+inf")]
+        members = cast(list[bytes], await self.redis.zrangebyscore(key, since, "+inf"))
+        return [m.decode() for m in members]
 
     # -- notifications ---------------------------------------------------------------------
 
@@ -190,7 +196,9 @@ class Store:
 
     async def list_notifications(self, user_id: str, limit: int) -> tuple[list[Notification], int]:
         """The newest ``limit`` notifications of ``user_id`` and the count of unread ones."""
-        ids = await self.redis.zrevrange(self.keys.notification_index(user_id), 0, -1)
+        ids = cast(
+            list[bytes], await self.redis.zrevrange(self.keys.notification_index(user_id), 0, -1)
+        )
         if not ids:
             return [], 0
         raws = await self.redis.hmget(self.keys.notifications(user_id), ids)

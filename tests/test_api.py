@@ -13,7 +13,15 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol
 
-from portal_engine import Candidate, Context, FetchRequest, Item, Prompt, RecommendationType, hookimpl
+from portal_engine import (
+    Candidate,
+    Context,
+    FetchRequest,
+    Item,
+    Prompt,
+    RecommendationType,
+    hookimpl,
+)
 from portal_engine.api.app import create_app
 from portal_engine.api.state import ApiState
 from portal_engine.models import RecommendationSet, utcnow
@@ -33,8 +41,9 @@ class _NoFetch:
 class _Builder:
     async def build(self, context: Context, limit: int) -> Prompt:
         candidates = [Candidate("c1", "One")]
-        return Prompt(standard_messages("x", user={}, candidates=candidates, limit=limit),
-                      candidates)
+        return Prompt(
+            standard_messages("x", user={}, candidates=candidates, limit=limit), candidates
+        )
 
 
 class _Ranker:
@@ -46,17 +55,27 @@ class _TestPlugin:
     @hookimpl
     def register_types(self, registry: Any) -> None:
         for name in ("alpha", "beta"):
-            registry.add(RecommendationType(
-                name=name, description=f"{name} things", fetchers=[_NoFetch()],
-                prompt_builder=_Builder(), fallback_ranker=_Ranker(), ttl=600,
-            ))
+            registry.add(
+                RecommendationType(
+                    name=name,
+                    description=f"{name} things",
+                    fetchers=[_NoFetch()],
+                    prompt_builder=_Builder(),
+                    fallback_ranker=_Ranker(),
+                    ttl=600,
+                )
+            )
 
 
 @pytest.fixture
 async def app() -> AsyncIterator[Quart]:
     """The API on embedded defaults with two test types, serving (worker thread included)."""
-    settings = Settings(namespace=f"apitest-{uuid.uuid4().hex[:8]}", max_body_bytes=1024, upstream_attempts=1,
-                        prefetch_url="http://127.0.0.1:9/prefetch")
+    settings = Settings(
+        namespace=f"apitest-{uuid.uuid4().hex[:8]}",
+        max_body_bytes=1024,
+        upstream_attempts=1,
+        prefetch_url="http://127.0.0.1:9/prefetch",
+    )
     plugins = load_plugins(only=(), extra=[("testplugin", _TestPlugin())])
     quart_app = create_app(settings, plugins)
     async with quart_app.test_app() as test_app:
@@ -76,8 +95,14 @@ def _state(app: Quart) -> ApiState:
 
 async def _put_fresh_set(app: Quart, type_name: str, user_id: str) -> RecommendationSet:
     now = utcnow()
-    rset = RecommendationSet(type_name, user_id, [Item("c1", "One", 0.9, "why")], now,
-                             now + timedelta(seconds=600), "llm")
+    rset = RecommendationSet(
+        type_name,
+        user_id,
+        [Item("c1", "One", 0.9, "why")],
+        now,
+        now + timedelta(seconds=600),
+        "llm",
+    )
     assert _state(app).store is not None
     await _state(app).store.put_set(rset, 600)  # type: ignore[union-attr]
     return rset
@@ -89,9 +114,14 @@ async def test_types_lists_every_type_with_owner(client: TestClientProtocol) -> 
     assert response.status_code == 200
     types = {t["name"]: t for t in (await response.get_json())["types"]}
     assert set(types) == {"alpha", "beta"}
-    assert types["alpha"] == {"name": "alpha", "description": "alpha things",
-                              "queue": "portal.alpha", "ttl": 600, "plugin": "testplugin",
-                              "version": ""}
+    assert types["alpha"] == {
+        "name": "alpha",
+        "description": "alpha things",
+        "queue": "portal.alpha",
+        "ttl": 600,
+        "plugin": "testplugin",
+        "version": "",
+    }
 
 
 async def test_unknown_type_is_404_naming_known_types(client: TestClientProtocol) -> None:
@@ -103,8 +133,9 @@ async def test_unknown_type_is_404_naming_known_types(client: TestClientProtocol
     assert body["known_types"] == ["alpha", "beta"]
 
 
-@pytest.mark.parametrize("query", ["", "?user_id=", "?user_id=" + "x" * 129,
-                                   "?user_id=a%00b", "?user_id=a%0Ab"])
+@pytest.mark.parametrize(
+    "query", ["", "?user_id=", "?user_id=" + "x" * 129, "?user_id=a%00b", "?user_id=a%0Ab"]
+)
 async def test_bad_user_id_is_400_with_the_rule(client: TestClientProtocol, query: str) -> None:
     """A missing, empty, oversized or control-character user id is a 400 that says why."""
     response = await client.get(f"/api/v1/recommendations/alpha{query}")
@@ -162,21 +193,31 @@ async def test_refresh_skips_fresh_types_unless_forced(
     body = await response.get_json()
     assert body["skipped"] == ["alpha"]
     assert [t["type"] for t in body["tasks"]] == ["beta"]
-    forced = await client.post("/api/v1/recommendations/refresh/u3",
-                               json={"force": True, "types": ["alpha"]})
+    forced = await client.post(
+        "/api/v1/recommendations/refresh/u3", json={"force": True, "types": ["alpha"]}
+    )
     assert [t["type"] for t in (await forced.get_json())["tasks"]] == ["alpha"]
 
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [('{"force": "yes"}', 400), ('{"types": "alpha"}', 400), ("{not json", 400),
-     ('{"types": ["nope"]}', 404), ('{"types": []}', 400)],
+    [
+        ('{"force": "yes"}', 400),
+        ('{"types": "alpha"}', 400),
+        ("{not json", 400),
+        ('{"types": ["nope"]}', 404),
+        ('{"types": []}', 400),
+    ],
 )
-async def test_refresh_rejects_bad_bodies(client: TestClientProtocol, body: str,
-                                          status: int) -> None:
+async def test_refresh_rejects_bad_bodies(
+    client: TestClientProtocol, body: str, status: int
+) -> None:
     """Wrong types, malformed JSON and unknown types in a refresh body are clear 4xx errors."""
-    response = await client.post("/api/v1/recommendations/refresh/u4", data=body,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/recommendations/refresh/u4",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == status
     assert (await response.get_json())["error"]
 
@@ -184,8 +225,9 @@ async def test_refresh_rejects_bad_bodies(client: TestClientProtocol, body: str,
 async def test_oversized_body_is_413(client: TestClientProtocol) -> None:
     """A body over the configured limit answers 413 in JSON."""
     big = '{"types": [' + ",".join(['"alpha"'] * 400) + "]}"
-    response = await client.post("/api/v1/recommendations/refresh/u5", data=big,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/recommendations/refresh/u5", data=big, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert "too large" in (await response.get_json())["error"]
 

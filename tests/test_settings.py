@@ -62,14 +62,14 @@ def test_portal_variables_are_read(no_dotenv: Path) -> None:
 def test_numbers_are_parsed(no_dotenv: Path) -> None:
     """Integer and float settings arrive as numbers, not text."""
     env = {
-        "PORTAL_CACHE_TTL": "120",
+        "PORTAL_LOCK_TTL": "120",
         "PORTAL_UPSTREAM_ATTEMPTS": "5",
         "PORTAL_UPSTREAM_TIMEOUT": "2.5",
         "PORTAL_PREFETCH_TIMEOUT": "30",
     }
     settings = load_settings(env=env, dotenv=no_dotenv)
-    assert settings.cache_ttl == 120
-    assert isinstance(settings.cache_ttl, int)
+    assert settings.lock_ttl == 120
+    assert isinstance(settings.lock_ttl, int)
     assert settings.upstream_attempts == 5
     assert settings.upstream_timeout == 2.5
     assert settings.prefetch_timeout == 30.0
@@ -79,7 +79,7 @@ def test_numbers_are_parsed(no_dotenv: Path) -> None:
 @pytest.mark.parametrize(
     ("variable", "raw"),
     [
-        ("PORTAL_CACHE_TTL", "an hour"),
+        ("PORTAL_LOCK_TTL", "an hour"),
         ("PORTAL_UPSTREAM_ATTEMPTS", "2.5"),
         ("PORTAL_UPSTREAM_TIMEOUT", "ten"),
     ],
@@ -94,17 +94,17 @@ def test_a_bad_number_names_its_variable(no_dotenv: Path, variable: str, raw: st
 
 def test_empty_variables_keep_the_default(no_dotenv: Path) -> None:
     """A variable set to the empty string counts as unset."""
-    settings = load_settings(env={"PORTAL_CACHE_TTL": "", "PORTAL_NAMESPACE": ""}, dotenv=no_dotenv)
-    assert settings.cache_ttl == Settings().cache_ttl
+    settings = load_settings(env={"PORTAL_LOCK_TTL": "", "PORTAL_NAMESPACE": ""}, dotenv=no_dotenv)
+    assert settings.lock_ttl == Settings().lock_ttl
     assert settings.namespace == Settings().namespace
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     """Settings in the ``.env`` file apply when the environment does not set them."""
-    path = _dotenv(tmp_path, "PORTAL_NAMESPACE=from-file\nPORTAL_CACHE_TTL=900\n")
+    path = _dotenv(tmp_path, "PORTAL_NAMESPACE=from-file\nPORTAL_LOCK_TTL=900\n")
     settings = load_settings(env={}, dotenv=path)
     assert settings.namespace == "from-file"
-    assert settings.cache_ttl == 900
+    assert settings.lock_ttl == 900
 
 
 def test_environment_wins_over_dotenv(tmp_path: Path) -> None:

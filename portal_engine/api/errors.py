@@ -44,10 +44,11 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
+        allowed = ", ".join(getattr(exc, "valid_methods", None) or [])
         messages = {
             400: "the request is malformed (is the body valid JSON?)",
             404: "no such endpoint; the API lives under /api/v1 and is documented at /docs",
-            405: f"method not allowed here; allowed: {', '.join(getattr(exc, 'valid_methods', None) or [])}",
+            405: f"method not allowed here; allowed: {allowed}",
             413: "the request body is too large",
         }
         return error(messages.get(status, exc.description or exc.name), status)
@@ -56,8 +57,9 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(redis.exceptions.TimeoutError)
     async def redis_down(exc: Exception) -> ResponseReturnValue:
         log.error("redis unavailable", error=str(exc))
-        return error("the store (Redis) is unavailable; try again shortly", 503,
-                     {"Retry-After": RETRY_AFTER})
+        return error(
+            "the store (Redis) is unavailable; try again shortly", 503, {"Retry-After": RETRY_AFTER}
+        )
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception) -> ResponseReturnValue:

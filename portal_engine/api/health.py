@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from quart import Blueprint, ResponseReturnValue
+from quart import Blueprint
 from quart_schema import validate_response
 
 from portal_engine import __version__
-from portal_engine.api.schemas import Check, Health
+from portal_engine.api.schemas import Check, Health, SchemaResponse
 from portal_engine.api.state import ApiState, state
 
 bp = Blueprint("health", __name__, url_prefix="/health")
@@ -30,7 +30,9 @@ def _broker_blocking(api: ApiState) -> Check:
     try:
         with api.celery.connection_for_write() as conn:
             conn.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0,
+                max_retries=1,
+                interval_start=0,
+                interval_step=0,
                 timeout=api.settings.broker_timeout,
             )
     except Exception as exc:
@@ -59,7 +61,7 @@ async def health() -> Health:
 @bp.get("/ready")
 @validate_response(Health, 200)
 @validate_response(Health, 503)
-async def ready() -> ResponseReturnValue:
+async def ready() -> SchemaResponse:
     """200 when Redis and the broker answer, else 503: whether to send this process traffic."""
     checks = await _checks(state())
     ok = checks["redis"].ok and checks["broker"].ok

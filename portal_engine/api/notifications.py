@@ -5,7 +5,13 @@ from __future__ import annotations
 from quart import Blueprint, ResponseReturnValue
 from quart_schema import validate_querystring, validate_response
 
-from portal_engine.api.schemas import ErrorBody, NotificationList, NotificationsQuery, UserQuery
+from portal_engine.api.schemas import (
+    ErrorBody,
+    NotificationList,
+    NotificationsQuery,
+    SchemaResponse,
+    UserQuery,
+)
 from portal_engine.api.state import store
 from portal_engine.errors import NotFound
 from portal_engine.models import Notification
@@ -30,7 +36,7 @@ async def list_notifications(query_args: NotificationsQuery) -> NotificationList
 @validate_querystring(UserQuery)
 @validate_response(Notification, 200)
 @validate_response(ErrorBody, 404)
-async def mark_read(notification_id: str, query_args: UserQuery) -> ResponseReturnValue:
+async def mark_read(notification_id: str, query_args: UserQuery) -> SchemaResponse:
     """Mark one of the user's notifications read."""
     note = await store().mark_read(query_args.user_id, notification_id)
     if note is None:

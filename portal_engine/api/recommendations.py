@@ -13,14 +13,15 @@ from quart_schema import (
 from structlog.contextvars import get_contextvars
 
 from portal_engine.api.schemas import (
+    USER_ID_RULE,
     ErrorBody,
     RefreshRequest,
     RefreshResponse,
+    SchemaResponse,
     TaskRef,
     TypeInfo,
     TypesResponse,
     UserQuery,
-    USER_ID_RULE,
 )
 from portal_engine.api.state import state, store
 from portal_engine.errors import BadRequest, NotFound
@@ -60,7 +61,7 @@ async def list_types() -> TypesResponse:
 @validate_response(RecommendationSet, 200)
 @validate_response(TaskRef, 202)
 @validate_response(ErrorBody, 404)
-async def get_recommendations(type_name: str, query_args: UserQuery) -> ResponseReturnValue:
+async def get_recommendations(type_name: str, query_args: UserQuery) -> SchemaResponse:
     """The user's cached set (200); on a miss, 202 with the refresh task to poll."""
     rtype = state().rtype(type_name)
     user_id = query_args.user_id
@@ -90,7 +91,7 @@ async def delete_recommendations(type_name: str, query_args: UserQuery) -> Respo
 @validate_request(RefreshRequest)
 @validate_response(RefreshResponse, 202)
 @validate_response(ErrorBody, 404)
-async def refresh(user_id: str, data: RefreshRequest) -> ResponseReturnValue:
+async def refresh(user_id: str, data: RefreshRequest) -> SchemaResponse:
     """Start a refresh of every type (or the listed ones); fresh sets are skipped unless forced."""
     if not _USER_ID.match(user_id):
         raise BadRequest(USER_ID_RULE)
@@ -115,7 +116,7 @@ async def refresh(user_id: str, data: RefreshRequest) -> ResponseReturnValue:
 @bp.get("/status/<task_id>")
 @validate_response(TaskStatus, 200)
 @validate_response(ErrorBody, 404)
-async def task_status(task_id: str) -> ResponseReturnValue:
+async def task_status(task_id: str) -> SchemaResponse:
     """Where a refresh task is: pending, started, retry, success or failure (with the error)."""
     if not _TASK_ID.match(task_id):
         raise NotFound("unknown task id: task ids are 1-64 letters, digits, '-' or '_'")

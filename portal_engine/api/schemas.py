@@ -6,12 +6,19 @@ quart-schema validates requests against these (through msgspec) and writes them 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 import attrs
 import msgspec
 
 from portal_engine.models import Notification
+
+#: What a view with ``@validate_response`` returns when it sets the status (and headers): an
+#: attrs instance that quart-schema turns into JSON. Quart's ``ResponseReturnValue`` does not
+#: include attrs instances (the conversion is quart-schema's), so such views use this instead.
+SchemaResponse: TypeAlias = (
+    tuple[attrs.AttrsInstance, int] | tuple[attrs.AttrsInstance, int, dict[str, str]]
+)
 
 #: A user id: 1-128 characters, no control characters (NUL included).
 UserId = Annotated[

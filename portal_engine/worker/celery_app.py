@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, signals
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 from portal_engine.registry import Plugins
 from portal_engine.settings import Settings
@@ -26,7 +26,9 @@ def create_celery(settings: Settings, plugins: Plugins) -> Celery:
 
     The app carries ``settings`` and ``plugins`` so that tasks in any pool find them.
     """
-    app = Celery("portal_engine", broker=settings.broker_url or "memory://localhost/", set_as_current=False)
+    app = Celery(
+        "portal_engine", broker=settings.broker_url or "memory://localhost/", set_as_current=False
+    )
     app.conf.update(
         # A task is acknowledged only when done; a worker killed mid-task gives it back.
         task_acks_late=True,
@@ -53,12 +55,10 @@ def create_celery(settings: Settings, plugins: Plugins) -> Celery:
         },
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
-        broker_transport_options={"polling_interval": 0.05}
-        if settings.broker_url is None
-        else {},
+        broker_transport_options={"polling_interval": 0.05} if settings.broker_url is None else {},
     )
-    app.portal_settings = settings  # type: ignore[attr-defined]
-    app.portal_plugins = plugins  # type: ignore[attr-defined]
+    app.portal_settings = settings
+    app.portal_plugins = plugins
     from portal_engine.worker.tasks import register_tasks, runtime_of
 
     register_tasks(app)

@@ -18,7 +18,7 @@ class EmbeddedWorker:
     """A Celery worker consuming every type's queue, in a daemon thread."""
 
     def __init__(self, app: Celery, concurrency: int = 4) -> None:
-        plugins = app.portal_plugins  # type: ignore[attr-defined]
+        plugins = app.portal_plugins
         self._controller = WorkController(
             app=app,
             pool_cls="threads",

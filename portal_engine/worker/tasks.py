@@ -19,8 +19,8 @@ def runtime_of(app: Celery) -> WorkerRuntime:
     """The process's :class:`WorkerRuntime` for ``app``, made on first use."""
     runtime: WorkerRuntime | None = getattr(app, "portal_runtime", None)
     if runtime is None:
-        runtime = WorkerRuntime(app.portal_settings, app.portal_plugins)  # type: ignore[attr-defined]
-        app.portal_runtime = runtime  # type: ignore[attr-defined]
+        runtime = WorkerRuntime(app.portal_settings, app.portal_plugins)
+        app.portal_runtime = runtime
     return runtime
 
 
@@ -50,7 +50,10 @@ async def run_refresh(
         except Exception as exc:
             log.exception("refresh crashed")
             await store.put_status(
-                task_id, "failure", type_name, user_id,
+                task_id,
+                "failure",
+                type_name,
+                user_id,
                 f"internal error ({type(exc).__name__}); the worker log has the details",
             )
             return "failure"
@@ -70,7 +73,7 @@ def refresh(
     app (the current app is thread-local), which knows nothing of our settings.
     """
     task_id = task.request.id or ""
-    return runtime_of(task.portal_app).run(  # type: ignore[attr-defined]
+    return runtime_of(task.portal_app).run(
         lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
     )
 

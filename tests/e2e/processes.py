@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -28,19 +28,25 @@ def free_port() -> int:
 def clean_env(**overrides: str) -> dict[str, str]:
     """This environment without any PORTAL_ or seed setting, plus ``overrides``."""
     seed = {"REDIS_HOST", "REDIS_PORT", "REDIS_NAMESPACE", "CELERY_BROKER_URL"}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PORTAL_") and k not in seed and not k.endswith("_SERVICE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PORTAL_") and k not in seed and not k.endswith("_SERVICE_URL")
+    }
     env.update(overrides)
     env.setdefault("PORTAL_ENV_FILE", "/nonexistent/.env")
     return env
 
 
 @contextmanager
-def running(cmd: Sequence[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    cmd: Sequence[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``cmd`` for the duration of the block; SIGTERM (then SIGKILL) it afterwards."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(list(cmd), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            list(cmd), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield proc
         finally:
@@ -55,10 +61,8 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         os.killpg(proc.pid, sig)
         proc.wait(timeout=15)
     except (subprocess.TimeoutExpired, ProcessLookupError):
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 

@@ -4,6 +4,7 @@ Redis and RabbitMQ, the task travelling over the durable queue ``portal.dining``
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 import amqp
@@ -25,28 +26,46 @@ from tests.e2e.walk import walk
 pytestmark = pytest.mark.e2e
 
 WORKERS = {
-    "portal-engine worker": [*ENGINE, "worker", "--type", "dining", "--concurrency", "1",
-                             "--loglevel", "INFO"],
-    "celery -A portal_engine.worker": [*CELERY, "-A", "portal_engine.worker", "worker",
-                                       "-Q", "portal.dining", "--concurrency", "1",
-                                       "--loglevel", "INFO"],
+    "portal-engine worker": [
+        *ENGINE,
+        "worker",
+        "--type",
+        "dining",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+    ],
+    "celery -A portal_engine.worker": [
+        *CELERY,
+        "-A",
+        "portal_engine.worker",
+        "worker",
+        "-Q",
+        "portal.dining",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+    ],
 }
 
 
 def _standin_settings(output: str) -> dict[str, str]:
     pairs = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
-    assert set(pairs) == {"PORTAL_USER_PROFILE_URL", "PORTAL_LIE_URL", "PORTAL_CIS_URL",
-                          "PORTAL_PREFETCH_URL"}
+    assert set(pairs) == {
+        "PORTAL_USER_PROFILE_URL",
+        "PORTAL_LIE_URL",
+        "PORTAL_CIS_URL",
+        "PORTAL_PREFETCH_URL",
+    }
     return pairs
 
 
 def _purge(broker_url: str) -> None:
     # A message left by an earlier run would be consumed by this run's worker.
-    with Connection(broker_url) as conn:
-        try:
-            conn.default_channel.queue_purge("portal.dining")
-        except amqp.exceptions.NotFound:
-            pass
+    with Connection(broker_url) as conn, suppress(amqp.exceptions.NotFound):
+        conn.default_channel.queue_purge("portal.dining")
 
 
 def _assert_durable(broker_url: str) -> None:
@@ -66,15 +85,23 @@ def test_production_topology_does_the_main_job(
     _purge(broker_url)
     si_port, api_port = free_port(), free_port()
     si_log, api_log, worker_log = (tmp_path / n for n in ("si.log", "api.log", "worker.log"))
-    with running([*ENGINE, "demo", "--services-only", "--port", str(si_port)], clean_env(),
-                 si_log) as standins:
+    with running(
+        [*ENGINE, "demo", "--services-only", "--port", str(si_port)], clean_env(), si_log
+    ) as standins:
         wait_http(f"http://127.0.0.1:{si_port}/health", si_log, standins)
         settings = _standin_settings(si_log.read_text())
-        env = clean_env(**settings, PORTAL_REDIS_URL=redis_url, PORTAL_BROKER_URL=broker_url,
-                        PORTAL_NAMESPACE=namespace)
-        with running([*ENGINE, "serve", "--port", str(api_port)], env, api_log) as api, \
-                running([*WORKERS[worker_name], "--hostname", f"{namespace}@%h"], env,
-                        worker_log) as worker:
+        env = clean_env(
+            **settings,
+            PORTAL_REDIS_URL=redis_url,
+            PORTAL_BROKER_URL=broker_url,
+            PORTAL_NAMESPACE=namespace,
+        )
+        with (
+            running([*ENGINE, "serve", "--port", str(api_port)], env, api_log) as api,
+            running(
+                [*WORKERS[worker_name], "--hostname", f"{namespace}@%h"], env, worker_log
+            ) as worker,
+        ):
             base = f"http://127.0.0.1:{api_port}"
             wait_http(f"{base}/api/v1/health/live", api_log, api)
             wait_for_log(worker_log, "ready.", worker)

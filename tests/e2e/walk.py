@@ -72,8 +72,7 @@ def check_set(rset: dict[str, Any], user_id: str, profile: dict[str, Any]) -> No
         assert item["title"] == restaurant.name
         assert restaurant.cuisine.lower() not in dislikes
         liked += restaurant.cuisine.lower() in likes
-        nearest = min(haversine_km(restaurant.lat, restaurant.lon, p.lat,
-                                   p.lon) for p in places)
+        nearest = min(haversine_km(restaurant.lat, restaurant.lon, p.lat, p.lon) for p in places)
         assert nearest <= 2.05, (item, nearest)
     assert liked >= 3, "most of a user's set should match cuisines they like"
     assert any(c.lower() in items[0]["reason"].lower() for c in profile["cuisine_likes"])
@@ -92,8 +91,12 @@ def check_notifications(client: httpx.Client, user_id: str) -> None:
     assert after["unread"] == listed["unread"] - 1
     gone = client.delete(f"/api/v1/notifications/{note['id']}", params={"user_id": user_id})
     assert gone.status_code == 204
-    ids = [n["id"] for n in client.get("/api/v1/notifications/",
-                                       params={"user_id": user_id}).json()["notifications"]]
+    ids = [
+        n["id"]
+        for n in client.get("/api/v1/notifications/", params={"user_id": user_id}).json()[
+            "notifications"
+        ]
+    ]
     assert note["id"] not in ids
 
 
