@@ -36,10 +36,6 @@ def main() -> None:
     """Portal Engine: personalised, LLM-generated recommendations, one plugin per type."""
 
 
-def _strict() -> bool:
-    return os.environ.get("PORTAL_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -51,7 +47,7 @@ def demo(host: str, port: int, services_only: bool) -> None:
     if services_only:
         run_services_only(host, port)
     else:
-        run_demo(host, port, strict=_strict())
+        run_demo(host, port)
 
 
 @main.command()
@@ -90,7 +86,7 @@ def serve(host: str, port: int, workers: int) -> None:
             "and PORTAL_BROKER_URL for production)",
             err=True,
         )
-    run_asgi(create_app(settings, load_plugins(strict=_strict())), hypercorn_config(host, port))
+    run_asgi(create_app(settings, load_plugins(settings)), hypercorn_config(host, port))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -154,8 +150,10 @@ def plugins(as_json: bool) -> None:
     import attrs
 
     from portal_engine.registry import load_plugins
+    from portal_engine.settings import load_settings
 
-    loaded = load_plugins(strict=False)
+    settings = load_settings()
+    loaded = load_plugins(settings, strict=False)
     rows = []
     for record in loaded.records:
         row = attrs.asdict(record)
@@ -178,7 +176,7 @@ def plugins(as_json: bool) -> None:
             click.echo(f"  hooks:  {', '.join(row['hooks']) or '-'}")
             if row["error"]:
                 click.echo(f"  error:  {row['error']}")
-    if _strict() and loaded.errors:
+    if settings.strict_plugins and loaded.errors:
         sys.exit(1)
 
 
@@ -209,7 +207,7 @@ async def _refresh(settings: Any, user_id: str, types: list[str], wait: bool, ti
     from portal_engine.store import Store
     from portal_engine.worker.celery_app import create_celery
 
-    plugins = load_plugins(only_types=types or None)
+    plugins = load_plugins(settings, only_types=types or None)
     celery = create_celery(settings, plugins)
     store = Store(connect(settings), settings)
     try:

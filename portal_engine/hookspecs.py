@@ -40,7 +40,10 @@ def register_types(registry: TypeRegistry) -> None:
 
     Called once per process when plugins load, before the API or a worker starts. Call
     ``registry.add(RecommendationType(...))`` for each type. A name another plugin already owns
-    is refused with an error naming both plugins.
+    is refused with an error naming both plugins. Returns nothing.
+
+    Name your entry point after your type (``dining = "portal_engine_dining"``): a worker started
+    with ``--type dining`` then imports only your plugin.
     """
 
 
@@ -70,5 +73,6 @@ def on_set_ready(recommendation_set: RecommendationSet, store: Store) -> Awaitab
     """React when a new set has been stored, e.g. notify the user.
 
     Called in the worker after the set is in Redis; a failure here is logged and never undoes
-    the set. The core's notifications are a built-in plugin on this hook.
+    the set. The core's notifications are a built-in plugin on this hook. Returns nothing (or
+    an awaitable, which the core awaits).
     """

@@ -47,6 +47,10 @@ class Keys:
         """One user's notification ids ordered by time (a sorted set)."""
         return f"{self.namespace}:notif-index:{encode(user_id)}"
 
+    def dismissed(self, type_name: str, user_id: str) -> str:
+        """The ids of items one user dismissed for one type (a set)."""
+        return f"{self.namespace}:dismissed:{type_name}:{encode(user_id)}"
+
     def active_users(self, type_name: str) -> str:
         """Users who asked for a type recently, scored by when (for ``beat``)."""
         return f"{self.namespace}:active:{type_name}"

@@ -7,7 +7,7 @@ while every other plugin keeps working. ``strict`` turns any such record into a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import EntryPoint, entry_points
 
 import attrs
@@ -17,11 +17,15 @@ import structlog
 from portal_engine import hookspecs
 from portal_engine.errors import PluginError
 from portal_engine.plugin_api import RecommendationType
+from portal_engine.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+#: Plugin-API versions this core speaks; a plugin declares its own as ``PORTAL_PLUGIN_API``.
+SUPPORTED_PLUGIN_API: tuple[int, ...] = (1,)
+
 #: Plugins the core registers itself; their behaviour uses the same hooks as everyone's.
-BUILTIN_PLUGINS = ("portal_engine.notifications",)
+BUILTIN_PLUGINS = ("portal_engine.notifications", "portal_engine.dismissals")
 
 
 @attrs.define
@@ -98,16 +102,22 @@ def _record_for(entry_point: EntryPoint) -> PluginRecord:
 
 
 def load_plugins(
+    settings: Settings | None = None,
     *,
     only: Iterable[str] | None = None,
-    skip: Iterable[str] = (),
-    strict: bool = False,
-    extra: Iterable[tuple[str, object]] = (),
+    skip: Iterable[str] | None = None,
+    strict: bool | None = None,
+    extra: Sequence[tuple[str, object]] = (),
     only_types: Iterable[str] | None = None,
 ) -> Plugins:
-    """Load the built-in plugins, every ``portal_engine`` entry point, and ``extra`` ones.
+    """Load the built-in plugins, the ``portal_engine`` entry points, and ``extra`` ones.
+
+    Which entry points load, and whether a failure is fatal, come from ``settings``
+    (``PORTAL_PLUGINS``, ``PORTAL_DISABLE_PLUGINS``, ``PORTAL_STRICT_PLUGINS``); the keyword
+    arguments override them.
 
     Args:
+        settings: where the selection comes from; defaults when ``None``.
         only: entry-point names to load; all when ``None``.
         skip: entry-point names not to load.
         strict: raise instead of recording a failing plugin.
@@ -117,29 +127,51 @@ def load_plugins(
             when every wanted type is found that way.
 
     Raises:
-        PluginError: ``strict`` is set and a plugin failed.
+        PluginError: ``strict`` is set and a plugin failed, or a type in ``only_types`` has no
+            plugin.
     """
+    settings = settings or Settings()
+    if only is None and settings.plugins:
+        only = settings.plugins
+    skipped = set(settings.disable_plugins if skip is None else skip)
+    strict = settings.strict_plugins if strict is None else strict
     if only_types is None:
-        return _load(only, skip, strict, extra)
+        return _load(only, skipped, strict, extra)
     wanted = set(only_types)
     if only is None:
-        first = _load(wanted, skip, strict, extra)
+        first = _load(wanted, skipped, strict, extra)
         if wanted <= first.types.keys():
             return _restrict(first, wanted)
-    return _restrict(_load(only, skip, strict, extra), wanted)
+    return _restrict(_load(only, skipped, strict, extra), wanted)
+
+
+def _check_api_version(plugin: object) -> None:
+    """Refuse a plugin that targets a plugin-API version this core does not speak."""
+    declared = getattr(plugin, "PORTAL_PLUGIN_API", None)
+    supported = ", ".join(str(v) for v in SUPPORTED_PLUGIN_API)
+    if declared is None:
+        raise PluginError(
+            f"it declares no plugin-API version; add PORTAL_PLUGIN_API = "
+            f"{max(SUPPORTED_PLUGIN_API)} to the module its entry point names "
+            f"(this core supports {supported})"
+        )
+    if declared not in SUPPORTED_PLUGIN_API:
+        raise PluginError(
+            f"it targets plugin-API version {declared!r}, but this core supports {supported}; "
+            "install a portal-engine release that supports it, or update the plugin"
+        )
 
 
 def _load(
     only: Iterable[str] | None,
-    skip: Iterable[str],
+    skipped: set[str],
     strict: bool,
-    extra: Iterable[tuple[str, object]],
+    extra: Sequence[tuple[str, object]],
 ) -> Plugins:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     records: list[PluginRecord] = []
     wanted = set(only) if only is not None else None
-    skipped = set(skip)
 
     for module_name in BUILTIN_PLUGINS:
         module = __import__(module_name, fromlist=["_"])
@@ -159,6 +191,7 @@ def _load(
         try:
             if entry_point is not None:
                 plugin = entry_point.load()
+                _check_api_version(plugin)
             manager.register(plugin, name=record.name)
             registered = True
             manager.check_pending()

@@ -40,7 +40,7 @@ async def refresh_due(store: Store, plugins: Plugins, celery: Celery, now: float
 
 async def run_scheduler(settings: Settings, interval: int) -> None:
     """Scan every ``interval`` seconds until cancelled."""
-    plugins = load_plugins()
+    plugins = load_plugins(settings)
     celery = create_celery(settings, plugins)
     store = Store(connect(settings), settings)
     try:

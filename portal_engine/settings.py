@@ -58,11 +58,19 @@ class Settings:
     #: Seconds a refresh lock lives: longer than any refresh may take, so it is never stuck.
     lock_ttl: int = 300
     notification_ttl: int = 7 * 86400
+    #: Seconds a dismissed item stays hidden from its user.
+    dismissal_ttl: int = 90 * 86400
     #: Seconds a refresh may run before Celery interrupts it (below RabbitMQ's consumer timeout).
     task_soft_time_limit: int = 240
     #: Seconds to wait for the broker before a request answers 503.
     broker_timeout: float = 3.0
     max_body_bytes: int = 64 * 1024
+    #: Entry-point names of the plugins to load; all when empty.
+    plugins: tuple[str, ...] = ()
+    #: Entry-point names of plugins not to load.
+    disable_plugins: tuple[str, ...] = ()
+    #: Make any plugin failure fatal at start-up (CI and tests run strict).
+    strict_plugins: bool = False
     log_level: str = "INFO"
     log_format: Literal["console", "json"] | None = None
 
@@ -152,6 +160,15 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
 def _coerce(name: str, annotation: object, raw: str) -> object:
     """Turn the text of one variable into the field's type, or say which variable is wrong."""
     kind = str(annotation)
+    if kind == "bool":
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"PORTAL_{name.upper()} must be 1 or 0 (true/false), not {raw!r}")
+    if kind == "tuple[str, ...]":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     try:
         if kind == "int":
             return int(raw)

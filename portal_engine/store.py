@@ -77,6 +77,31 @@ class Store:
         """Forget the cached set of (type, user)."""
         await self.redis.delete(self.keys.recommendation_set(type_name, user_id))
 
+    async def dismiss(self, type_name: str, user_id: str, item_id: str) -> bool:
+        """Hide ``item_id`` from ``user_id`` for good and drop it from the cached set.
+
+        Returns:
+            True when the item was in the cached set.
+        """
+        key = self.keys.dismissed(type_name, user_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, item_id)
+            pipe.expire(key, self.settings.dismissal_ttl)
+            await pipe.execute()
+        current = await self.get_set(type_name, user_id)
+        if current is None or all(item.id != item_id for item in current.items):
+            return False
+        kept = [item for item in current.items if item.id != item_id]
+        ttl = await self.redis.ttl(self.keys.recommendation_set(type_name, user_id))
+        if ttl > 0:  # the set may expire between the read and here; then there is nothing to fix
+            await self.put_set(attrs.evolve(current, items=kept), ttl)
+        return True
+
+    async def dismissed(self, type_name: str, user_id: str) -> set[str]:
+        """The ids ``user_id`` has dismissed for ``type_name``."""
+        members = await self.redis.smembers(self.keys.dismissed(type_name, user_id))
+        return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+
     # -- single-flight refresh locks -------------------------------------------------------
 
     async def claim_refresh(self, type_name: str, user_id: str, task_id: str) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from portal_engine.errors import UpstreamError, UpstreamNotFound
 
@@ -63,7 +63,7 @@ async def with_retries(
     """
     retrying = AsyncRetrying(
         stop=stop_after_attempt(max(attempts, 1)),
-        wait=wait_exponential_jitter(initial=0.2, max=max_wait),
+        wait=wait_random_exponential(multiplier=0.2, max=max_wait),
         retry=retry_if_exception(is_retryable),
         reraise=True,
     )

@@ -309,3 +309,38 @@ async def test_openapi_documents_every_endpoint(app: Quart, client: TestClientPr
     assert "requestBody" in refresh
     for page in ("/docs", "/redoc"):
         assert (await client.get(page)).status_code == 200
+
+
+async def test_dismissed_item_leaves_the_set_for_good(
+    app: Quart, client: TestClientProtocol
+) -> None:
+    """Dismissing an item removes it from the cached set and records it for future sets."""
+    await _put_fresh_set(app, "alpha", "d1")
+    response = await client.post(
+        "/api/v1/recommendations/alpha/dismiss?user_id=d1", json={"item_id": "c1"}
+    )
+    assert response.status_code == 200
+    assert (await response.get_json())["removed_from_cached_set"] is True
+    served = await (await client.get("/api/v1/recommendations/alpha?user_id=d1")).get_json()
+    assert served["items"] == []
+    store = _state(app).store
+    assert store is not None and await store.dismissed("alpha", "d1") == {"c1"}
+    assert await store.dismissed("alpha", "someone-else") == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/api/v1/recommendations/nope/dismiss?user_id=d2", {"item_id": "c1"}, 404),
+        ("/api/v1/recommendations/alpha/dismiss?user_id=d2", {}, 400),
+        ("/api/v1/recommendations/alpha/dismiss?user_id=d2", {"item_id": ""}, 400),
+        ("/api/v1/recommendations/alpha/dismiss", {"item_id": "c1"}, 400),
+    ],
+)
+async def test_dismiss_rejects_bad_requests(
+    client: TestClientProtocol, path: str, body: dict[str, str], status: int
+) -> None:
+    """Unknown types, missing item ids and missing users are clear 4xx errors."""
+    response = await client.post(path, json=body)
+    assert response.status_code == status
+    assert (await response.get_json())["error"]

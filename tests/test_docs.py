@@ -38,6 +38,11 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
     for field in attrs.fields(Settings):
         name = f"PORTAL_{field.name.upper()}"
         assert name in listed, f"{name} is missing from env.example"
-        default = field.default if not isinstance(field.default, attrs.Factory) else None  # type: ignore[arg-type]
-        expected = "" if default is None else str(default)
+        default = field.default
+        if isinstance(default, bool):
+            expected = "1" if default else "0"
+        elif isinstance(default, tuple):
+            expected = ",".join(default)
+        else:
+            expected = "" if default is None else str(default)
         assert listed[name] == expected, f"{name}: env.example says {listed[name]!r}"

@@ -21,7 +21,7 @@ SERVICE = "user profile"
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry at once: the tests count tries, they do not wait for them."""
-    monkeypatch.setattr(upstream, "wait_exponential_jitter", lambda **_: wait_none())
+    monkeypatch.setattr(upstream, "wait_random_exponential", lambda **_: wait_none())
 
 
 @pytest.fixture

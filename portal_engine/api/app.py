@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     (no broker configured) a Celery worker runs in a thread of this process.
     """
     settings = settings or load_settings()
-    plugins = plugins or load_plugins()
+    plugins = plugins or load_plugins(settings)
     app = Quart("portal_engine")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     QuartSchema(

@@ -14,6 +14,8 @@ from structlog.contextvars import get_contextvars
 
 from portal_engine.api.schemas import (
     USER_ID_RULE,
+    DismissRequest,
+    DismissResponse,
     ErrorBody,
     RefreshRequest,
     RefreshResponse,
@@ -85,6 +87,18 @@ async def delete_recommendations(type_name: str, query_args: UserQuery) -> Respo
     rtype = state().rtype(type_name)
     await store().delete_set(rtype.name, query_args.user_id)
     return "", 204
+
+
+@bp.post("/<type_name>/dismiss")
+@validate_querystring(UserQuery)
+@validate_request(DismissRequest)
+@validate_response(DismissResponse, 200)
+@validate_response(ErrorBody, 404)
+async def dismiss(type_name: str, query_args: UserQuery, data: DismissRequest) -> SchemaResponse:
+    """Hide an item from this user: it leaves the cached set and never comes back."""
+    rtype = state().rtype(type_name)
+    removed = await store().dismiss(rtype.name, query_args.user_id, data.item_id)
+    return DismissResponse(rtype.name, query_args.user_id, data.item_id, removed), 200
 
 
 @bp.post("/refresh/<user_id>")

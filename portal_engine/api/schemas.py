@@ -57,6 +57,23 @@ class RefreshRequest:
 
 
 @attrs.frozen
+class DismissRequest:
+    """Body of ``POST /recommendations/{type}/dismiss``."""
+
+    item_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+@attrs.frozen
+class DismissResponse:
+    """A dismissal: the item stays hidden from this user for this type."""
+
+    type: str
+    user_id: str
+    item_id: str
+    removed_from_cached_set: bool
+
+
+@attrs.frozen
 class TaskRef:
     """A started (or already running) refresh task."""
 

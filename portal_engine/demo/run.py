@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import attrs
 import click
 from hypercorn.middleware import DispatcherMiddleware
 
@@ -10,7 +13,7 @@ from portal_engine.demo.standins import create_standins_app
 from portal_engine.logs import configure_logging
 from portal_engine.registry import load_plugins
 from portal_engine.server import hypercorn_config, run_asgi
-from portal_engine.settings import Settings
+from portal_engine.settings import Settings, load_settings
 
 #: Where the stand-ins live inside the demo's one server.
 STANDINS_PREFIX = "/standins"
@@ -27,10 +30,13 @@ def standin_settings(base: str) -> dict[str, str]:
 
 
 def demo_settings(host: str, port: int) -> Settings:
-    """Embedded store and queue, stand-ins on the demo's own port."""
+    """The environment's settings, but embedded store and queue and the demo's stand-ins."""
     urls = standin_settings(f"http://{host}:{port}{STANDINS_PREFIX}")
-    return Settings(
+    return attrs.evolve(
+        load_settings(env=_demo_environ()),
         environment="development",
+        redis_url=None,
+        broker_url=None,
         user_profile_url=urls["PORTAL_USER_PROFILE_URL"],
         lie_url=urls["PORTAL_LIE_URL"],
         cis_url=urls["PORTAL_CIS_URL"],
@@ -38,11 +44,23 @@ def demo_settings(host: str, port: int) -> Settings:
     )
 
 
-def run_demo(host: str, port: int, strict: bool) -> None:
+def _demo_environ() -> dict[str, str]:
+    # The demo is embedded whatever the shell says: drop what would make it otherwise.
+    ignored = (
+        "PORTAL_ENVIRONMENT",
+        "PORTAL_REDIS_URL",
+        "PORTAL_BROKER_URL",
+        "REDIS_HOST",
+        "CELERY_BROKER_URL",
+    )
+    return {k: v for k, v in os.environ.items() if k not in ignored}
+
+
+def run_demo(host: str, port: int) -> None:
     """Serve the API, an in-process worker and the stand-ins on one port until interrupted."""
     settings = demo_settings(host, port)
     configure_logging(settings)
-    plugins = load_plugins(strict=strict)
+    plugins = load_plugins(settings)
     api = create_app(settings, plugins)
     app = DispatcherMiddleware({STANDINS_PREFIX: create_standins_app(), "": api})
     base = f"http://{host}:{port}"

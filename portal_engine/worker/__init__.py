@@ -30,7 +30,7 @@ def default_app() -> Celery:
     settings = load_settings()
     configure_logging(settings)
     types = [t for t in os.environ.get(TYPES_ENV, "").split(",") if t]
-    plugins = load_plugins(only_types=types or None)
+    plugins = load_plugins(settings, only_types=types or None)
     return create_celery(settings, plugins)
 
 

@@ -18,6 +18,9 @@ from portal_engine_dining.schema import DiningDetails
 
 __version__ = "0.1.0"
 
+#: The plugin-API version this plugin targets.
+PORTAL_PLUGIN_API = 1
+
 #: The ``dining`` type as this plugin registers it.
 DINING = RecommendationType(
     name="dining",

@@ -1,0 +1,40 @@
+"""Minimal plugin parts for tests that need a type but not its behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from portal_engine import Candidate, Context, FetchRequest, Item, Prompt
+from portal_engine.prompting import standard_messages
+
+
+class NoFetch:
+    """An optional fetcher whose upstream is never there."""
+
+    name = "nothing"
+    optional = True
+
+    async def fetch(self, client: httpx.AsyncClient, request: FetchRequest) -> Any:
+        """Fail as an unreachable service does."""
+        raise httpx.ConnectError("no upstream in this test")
+
+
+class Builder:
+    """A builder offering one fixed candidate."""
+
+    async def build(self, context: Context, limit: int) -> Prompt:
+        """Offer candidate ``c1``."""
+        candidates = [Candidate("c1", "One")]
+        messages = standard_messages("x", user={}, candidates=candidates, limit=limit)
+        return Prompt(messages, candidates)
+
+
+class Ranker:
+    """A ranker keeping the candidates' order."""
+
+    def rank(self, context: Context, candidates: Sequence[Candidate], limit: int) -> list[Item]:
+        """Score every candidate 0.5."""
+        return [Item(c.id, c.title, 0.5, "because") for c in candidates][:limit]
