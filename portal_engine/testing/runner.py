@@ -32,12 +32,14 @@ async def run_type(
     plugins: Plugins | None = None,
     settings: Settings | None = None,
     store: Store | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RecommendationSet:
     """Run the whole refresh pipeline of ``type_name`` for ``user_id`` and return the set.
 
     Upstream calls go through a real ``httpx.AsyncClient``, so pytest-httpx (or a live
     service) answers them. The set is stored in ``store`` (by default a fresh namespace of the
-    embedded store), exactly as a worker would store it.
+    embedded store), exactly as a worker would store it. ``transport`` routes the calls
+    elsewhere, e.g. ``httpx.ASGITransport(app=create_standins_app())`` for the demo's data.
 
     Raises:
         LookupError: no installed plugin provides ``type_name``.
@@ -53,7 +55,9 @@ async def run_type(
         scoped = attrs.evolve(settings, namespace=f"test-{uuid.uuid4().hex[:8]}")
         store = Store(connect(scoped), scoped)
     try:
-        async with httpx.AsyncClient(timeout=settings.upstream_timeout) as client:
+        async with httpx.AsyncClient(
+            timeout=settings.upstream_timeout, transport=transport
+        ) as client:
             deps = pipeline.Deps(settings, plugins, store, client)
             return await pipeline.refresh(deps, rtype, user_id)
     finally:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
+from portal_engine.prompting import read_fences
 from portal_engine.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,6 +122,11 @@ class Upstreams:
             for n, i in enumerate(ids)
         ]
         self.llm_text(json.dumps({"items": items}))
+
+    def llm_fences(self, index: int = -1) -> dict[str, Any]:
+        """The fenced data blocks of one prompt the engine sent (the last by default)."""
+        body = json.loads(self.llm_requests()[index].content)
+        return read_fences("\n".join(m["content"] for m in body["messages"]))
 
     def llm_requests(self) -> Sequence[httpx.Request]:
         """The chat-completion requests the engine sent."""
