@@ -31,6 +31,10 @@ class Keys:
         """The single-flight lock of one (type, user); holds the running task's id."""
         return f"{self.namespace}:lock:{type_name}:{encode(user_id)}"
 
+    def deliveries(self, task_id: str) -> str:
+        """How many times the broker delivered one task (to stop a task that kills workers)."""
+        return f"{self.namespace}:deliveries:{encode(task_id)}"
+
     def unknown_user(self, type_name: str, user_id: str) -> str:
         """Set when an upstream answered 404 for the user; reads then answer 404 too."""
         return f"{self.namespace}:unknown:{type_name}:{encode(user_id)}"

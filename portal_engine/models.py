@@ -61,6 +61,8 @@ class RecommendationSet:
     missing_context: list[str] = attrs.field(factory=list)
     #: The type's version and prompt fingerprint that made this set (stale when they change).
     version: str = ""
+    #: True when served past its freshness (or made by an older version) while a refresh runs.
+    stale: bool = False
 
 
 @attrs.frozen

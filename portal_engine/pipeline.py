@@ -160,7 +160,7 @@ async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> Recomm
         expires_at=now + timedelta(seconds=rtype.ttl),
         source=source,
         missing_context=list(context.missing),
-        version=f"{rtype.plugin_version}/{rtype.version}",
+        version=rtype.fingerprint,
     )
     await deps.store.put_set(result, rtype.ttl)
     # a failing reaction is logged inside call_each and never undoes the stored set

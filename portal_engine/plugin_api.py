@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 import httpx
 
-from portal_engine.models import Candidate, Item
+from portal_engine.models import Candidate, Item, RecommendationSet
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Names the API uses for its own paths under ``/recommendations/``.
@@ -161,6 +162,23 @@ class RecommendationType:
     @queue.default
     def _default_queue(self) -> str:
         return f"portal.{self.name}"
+
+    @property
+    def fingerprint(self) -> str:
+        """What made a set: plugin release, type version and the core's prompt rules.
+
+        A cached set whose fingerprint differs was made by an older prompt or ranking and
+        counts as stale.
+        """
+        from portal_engine.prompting import TEMPLATE_VERSION
+
+        return f"{self.plugin_version}/{self.version}/{TEMPLATE_VERSION}"
+
+    def is_fresh(self, recommendation_set: RecommendationSet, now: datetime) -> bool:
+        """True when the set has not expired and was made by this type as it is now."""
+        return (
+            recommendation_set.expires_at > now and recommendation_set.version == self.fingerprint
+        )
 
     def describe(self) -> Mapping[str, object]:
         """The public description served by ``GET /recommendations/types``."""

@@ -9,6 +9,7 @@ inverse, used by tools that read prompts (the development LLM stand-in, tests).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -33,6 +34,10 @@ ANSWER_FORMAT = (
     '"score": <number from 0 to 1>, "reason": "<one sentence for the user>"}]}, '
     "best first, each id at most once."
 )
+
+
+#: Changes whenever the rules or format above change, so sets made under old ones go stale.
+TEMPLATE_VERSION = hashlib.sha256((SYSTEM_RULES + ANSWER_FORMAT).encode()).hexdigest()[:12]
 
 
 def escape_json(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import structlog
 from celery import Celery
@@ -30,8 +31,8 @@ async def refresh_due(store: Store, plugins: Plugins, celery: Celery, now: float
     for rtype in plugins.types.values():
         for user_id in await store.active_users(rtype.name, now - rtype.refresh_interval):
             current = await store.get_set(rtype.name, user_id)
-            margin = rtype.ttl / 5
-            if current is not None and (current.expires_at - utcnow()).total_seconds() > margin:
+            soon = utcnow() + timedelta(seconds=rtype.ttl / 5)
+            if current is not None and rtype.is_fresh(current, soon):
                 continue
             await start_refresh(store, celery, rtype, user_id)
             started += 1

@@ -53,6 +53,8 @@ class Settings:
     upstream_attempts: int = 3
     #: Seconds the LLM may take to answer one chat completion.
     prefetch_timeout: float = 60.0
+    #: Seconds past its freshness a set is still served (marked stale) while it is refreshed.
+    max_stale: int = 86400
     #: Seconds a task status, lock or notification lives in Redis.
     status_ttl: int = 86400
     #: Seconds a refresh lock lives: longer than any refresh may take, so it is never stuck.
@@ -62,6 +64,8 @@ class Settings:
     dismissal_ttl: int = 90 * 86400
     #: Seconds a refresh may run before Celery interrupts it (below RabbitMQ's consumer timeout).
     task_soft_time_limit: int = 240
+    #: Deliveries of one task before it is marked failed (a task that keeps killing workers).
+    max_deliveries: int = 3
     #: Seconds to wait for the broker before a request answers 503.
     broker_timeout: float = 3.0
     max_body_bytes: int = 64 * 1024

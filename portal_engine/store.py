@@ -69,9 +69,14 @@ class Store:
         return _loads(raw, RecommendationSet)
 
     async def put_set(self, recommendation_set: RecommendationSet, ttl: int) -> None:
-        """Store a set for ``ttl`` seconds, replacing the previous one."""
+        """Store a set, replacing the previous one.
+
+        It is fresh for ``ttl`` seconds and kept ``max_stale`` seconds longer, so it can be
+        served stale while a refresh runs or after a refresh failed.
+        """
         key = self.keys.recommendation_set(recommendation_set.type, recommendation_set.user_id)
-        await self.redis.set(key, _dumps(recommendation_set), ex=max(ttl, 1))
+        ex = max(ttl, 1) + self.settings.max_stale
+        await self.redis.set(key, _dumps(attrs.evolve(recommendation_set, stale=False)), ex=ex)
 
     async def delete_set(self, type_name: str, user_id: str) -> None:
         """Forget the cached set of (type, user)."""
@@ -92,9 +97,13 @@ class Store:
         if current is None or all(item.id != item_id for item in current.items):
             return False
         kept = [item for item in current.items if item.id != item_id]
-        ttl = await self.redis.ttl(self.keys.recommendation_set(type_name, user_id))
-        if ttl > 0:  # the set may expire between the read and here; then there is nothing to fix
-            await self.put_set(attrs.evolve(current, items=kept), ttl)
+        # xx: if the set expired meanwhile there is nothing to fix; keepttl: same lifetime.
+        await self.redis.set(
+            self.keys.recommendation_set(type_name, user_id),
+            _dumps(attrs.evolve(current, items=kept)),
+            xx=True,
+            keepttl=True,
+        )
         return True
 
     async def dismissed(self, type_name: str, user_id: str) -> set[str]:
@@ -153,6 +162,15 @@ class Store:
             self.keys.task_status(task_id), _dumps(status), ex=self.settings.status_ttl
         )
         return status
+
+    async def count_delivery(self, task_id: str) -> int:
+        """Count one more delivery of task ``task_id``; return how many there have been."""
+        key = self.keys.deliveries(task_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.settings.status_ttl)
+            count, _ = await pipe.execute()
+        return int(count)
 
     async def get_status(self, task_id: str) -> TaskStatus | None:
         """The status of task ``task_id``, or ``None`` when unknown or expired."""

@@ -93,19 +93,24 @@ def _state(app: Quart) -> ApiState:
     return value
 
 
-async def _put_fresh_set(app: Quart, type_name: str, user_id: str) -> RecommendationSet:
-    now = utcnow()
+async def _put_set(
+    app: Quart, type_name: str, user_id: str, *, age: int = 0, version: str | None = None
+) -> RecommendationSet:
+    """Store a set made ``age`` seconds ago (fresh for 600 s) by ``version`` of the type."""
+    rtype = _state(app).plugins.types[type_name]
+    made = utcnow() - timedelta(seconds=age)
     rset = RecommendationSet(
-        type_name,
-        user_id,
-        [Item("c1", "One", 0.9, "why")],
-        now,
-        now + timedelta(seconds=600),
-        "llm",
+        type_name, user_id, [Item("c1", "One", 0.9, "why")], made,
+        made + timedelta(seconds=600), "llm",
+        version=rtype.fingerprint if version is None else version,
     )
     assert _state(app).store is not None
     await _state(app).store.put_set(rset, 600)  # type: ignore[union-attr]
     return rset
+
+
+async def _put_fresh_set(app: Quart, type_name: str, user_id: str) -> RecommendationSet:
+    return await _put_set(app, type_name, user_id)
 
 
 async def test_types_lists_every_type_with_owner(client: TestClientProtocol) -> None:
@@ -344,3 +349,31 @@ async def test_dismiss_rejects_bad_requests(
     response = await client.post(path, json=body)
     assert response.status_code == status
     assert (await response.get_json())["error"]
+
+
+async def test_stale_set_is_served_marked_stale_while_one_refresh_runs(
+    app: Quart, client: TestClientProtocol
+) -> None:
+    """Past its freshness a set is still served, with stale: true, and a refresh starts."""
+    await _put_set(app, "alpha", "s1", age=900)
+    response = await client.get("/api/v1/recommendations/alpha?user_id=s1")
+    assert response.status_code == 200
+    body = await response.get_json()
+    assert body["stale"] is True and body["items"][0]["id"] == "c1"
+    store = _state(app).store
+    assert store is not None
+    holder = await store.redis.get(store.keys.refresh_lock("alpha", "s1"))
+    status = await store.get_status(holder.decode()) if holder else None
+    assert holder is None or status is not None  # a refresh was queued (or already finished)
+    assert (await store.count_delivery("probe")) == 1
+
+
+async def test_set_from_an_older_type_version_counts_as_stale(
+    app: Quart, client: TestClientProtocol
+) -> None:
+    """A set made by an older prompt or type version is served stale and refreshed."""
+    await _put_set(app, "alpha", "v1", version="0.0.1/0/old")
+    body = await (await client.get("/api/v1/recommendations/alpha?user_id=v1")).get_json()
+    assert body["stale"] is True
+    fresh = await (await client.post("/api/v1/recommendations/refresh/v1", json={})).get_json()
+    assert "alpha" in [t["type"] for t in fresh["tasks"]]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
+import attrs
 from quart import Blueprint, ResponseReturnValue, url_for
 from quart_schema import (
     validate_querystring,
@@ -26,7 +28,7 @@ from portal_engine.api.schemas import (
     UserQuery,
 )
 from portal_engine.api.state import state, store
-from portal_engine.errors import BadRequest, NotFound
+from portal_engine.errors import BadRequest, NotFound, ServiceUnavailable
 from portal_engine.models import RecommendationSet, TaskStatus, utcnow
 from portal_engine.refreshes import start_refresh
 
@@ -64,13 +66,22 @@ async def list_types() -> TypesResponse:
 @validate_response(TaskRef, 202)
 @validate_response(ErrorBody, 404)
 async def get_recommendations(type_name: str, query_args: UserQuery) -> SchemaResponse:
-    """The user's cached set (200); on a miss, 202 with the refresh task to poll."""
+    """The user's cached set (200); on a miss, 202 with the refresh task to poll.
+
+    A set past its freshness is still served, with ``stale: true``, while one refresh runs.
+    """
     rtype = state().rtype(type_name)
     user_id = query_args.user_id
     cached = await store().get_set(rtype.name, user_id)
     await store().touch_user(rtype.name, user_id)
-    if cached is not None and cached.expires_at > utcnow():
+    if cached is not None and rtype.is_fresh(cached, utcnow()):
         return cached, 200
+    if cached is not None:
+        # Stale while revalidate: serve the last good set while one refresh runs. A broker
+        # outage must not turn a servable set into an error.
+        with contextlib.suppress(ServiceUnavailable):
+            await start_refresh(store(), state().celery, rtype, user_id, _request_id())
+        return attrs.evolve(cached, stale=True), 200
     unknown = await store().unknown_user(rtype.name, user_id)
     if unknown is not None:
         raise NotFound(f"no recommendations for user {user_id!r}: {unknown}")
@@ -119,7 +130,7 @@ async def refresh(user_id: str, data: RefreshRequest) -> SchemaResponse:
     for rtype in rtypes:
         if not data.force:
             cached = await store().get_set(rtype.name, user_id)
-            if cached is not None and cached.expires_at > utcnow():
+            if cached is not None and rtype.is_fresh(cached, utcnow()):
                 skipped.append(rtype.name)
                 continue
         task_id = await start_refresh(store(), api.celery, rtype, user_id, _request_id())

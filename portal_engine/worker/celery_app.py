@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from celery import Celery, signals
 from kombu.entity import Exchange, Queue
 
@@ -70,3 +71,22 @@ def create_celery(settings: Settings, plugins: Plugins) -> Celery:
     signals.worker_process_shutdown.connect(close_runtime, weak=False)
     signals.worker_shutdown.connect(close_runtime, weak=False)
     return app
+
+
+def _bind_task_context(
+    task_id: str | None = None, kwargs: dict[str, Any] | None = None, **_: Any
+) -> None:
+    """Put the task id and the request id that started it on Celery's own log lines too."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        task_id=task_id, request_id=(kwargs or {}).get("request_id")
+    )
+
+
+def _unbind_task_context(**_: Any) -> None:
+    # Nothing of one task's context may leak into the next task's lines.
+    structlog.contextvars.clear_contextvars()
+
+
+signals.task_prerun.connect(_bind_task_context, weak=False)
+signals.task_postrun.connect(_unbind_task_context, weak=False)

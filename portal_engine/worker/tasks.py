@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import structlog
@@ -33,6 +34,18 @@ async def run_refresh(
         task_id=task_id, type=type_name, user_id=user_id, request_id=request_id
     ):
         rtype = deps.plugins.get(type_name)
+        deliveries = await store.count_delivery(task_id)
+        if deliveries > deps.settings.max_deliveries:
+            # Each earlier delivery ended without an outcome: its worker died mid-task (acks_late
+            # gave the message back). Stop here instead of killing workers forever.
+            message = (
+                f"gave up after {deliveries - 1} deliveries: every attempt ended with its worker "
+                "dying (out of memory? a crash in a plugin?); see the worker logs"
+            )
+            log.error("refresh abandoned", deliveries=deliveries - 1)
+            await store.put_status(task_id, "failure", type_name, user_id, message)
+            await store.release_refresh(type_name, user_id, task_id)
+            return "failure"
         try:
             if rtype is None:
                 raise PipelineError(
@@ -47,6 +60,19 @@ async def run_refresh(
             if isinstance(exc, UpstreamNotFound):
                 await store.remember_unknown_user(type_name, user_id, str(exc))
             return "failure"
+        except asyncio.CancelledError:
+            # Celery's soft time limit interrupted the task; say so before the task ends.
+            limit = deps.settings.task_soft_time_limit
+            log.error("refresh stopped by the time limit", limit=limit)
+            await store.put_status(
+                task_id,
+                "failure",
+                type_name,
+                user_id,
+                f"stopped after the {limit}s time limit (PORTAL_TASK_SOFT_TIME_LIMIT); "
+                "an upstream or the LLM is too slow",
+            )
+            raise
         except Exception as exc:
             log.exception("refresh crashed")
             await store.put_status(

@@ -1,0 +1,55 @@
+"""What an events item carries in its ``details``, and how the ``near`` field is written."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+# "home (Astoria)": the location's label, then its neighbourhood in brackets.
+_NEAR = re.compile(r"^(?P<label>[^()]+?) \((?P<neighbourhood>.*)\)$")
+
+
+@attrs.frozen
+class EventDetails:
+    """The ``details`` of every events candidate and item; flat scalars only.
+
+    Args:
+        category: the event's primary category as the feed names it (``"Fitness"``).
+        categories: all of its categories, ``|``-joined (``"Fitness|Outdoor Fitness"``).
+        venue: where in the park it takes place.
+        neighbourhood: the neighbourhood the venue is in.
+        borough: the borough the venue is in.
+        start: when it starts, ISO 8601 with the venue's UTC offset.
+        day: the start as people read it, e.g. ``"Saturday 12 Dec, 10:00"`` (venue's local time).
+        distance_km: distance from the user's location it is nearest to.
+        near: that location, written as ``"<label> (<neighbourhood>)"``, e.g. ``"home (Astoria)"``.
+        url: the event's page.
+    """
+
+    category: str
+    categories: str
+    venue: str
+    neighbourhood: str
+    borough: str
+    start: str
+    day: str
+    distance_km: float
+    near: str
+    url: str
+
+
+def near_text(label: str, neighbourhood: str) -> str:
+    """Write a user location for the ``near`` field, e.g. ``"home (Astoria)"``."""
+    return f"{label} ({neighbourhood})" if neighbourhood else label
+
+
+def split_near(near: str) -> tuple[str, str]:
+    """Read a ``near`` field back into ``(label, neighbourhood)``; the inverse of :func:`near_text`.
+
+    A value not written by :func:`near_text` comes back whole as the label.
+    """
+    match = _NEAR.match(near)
+    if match is None:
+        return near, ""
+    return match["label"], match["neighbourhood"]
