@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import httpx
+from circuitbreaker import CircuitBreaker
 
 from portal_engine.errors import UpstreamError
 from portal_engine.models import converter
@@ -21,9 +22,15 @@ SERVICE = "Prefetch (LLM)"
 
 
 async def complete(
-    client: httpx.AsyncClient, settings: Settings, messages: Sequence[ChatMessage]
+    client: httpx.AsyncClient,
+    settings: Settings,
+    messages: Sequence[ChatMessage],
+    breaker: CircuitBreaker | None = None,
 ) -> str:
     """Send ``messages`` and return the assistant's text.
+
+    Retries with backoff (honouring ``Retry-After``); with a ``breaker``, an endpoint that
+    keeps failing is not called until the breaker lets a trial call through.
 
     Raises:
         UpstreamError: the endpoint failed after its retries or answered in an unknown shape.
@@ -47,7 +54,9 @@ async def complete(
         response.raise_for_status()
         return response
 
-    response = await with_retries(call, service=SERVICE, attempts=settings.upstream_attempts)
+    response = await with_retries(
+        call, service=SERVICE, attempts=settings.upstream_attempts, breaker=breaker
+    )
     try:
         content = response.json()["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):

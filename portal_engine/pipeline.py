@@ -31,7 +31,7 @@ from portal_engine.plugin_api import (
 from portal_engine.registry import Plugins
 from portal_engine.settings import Settings
 from portal_engine.store import Store
-from portal_engine.upstream import with_retries
+from portal_engine.upstream import Breakers, with_retries
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +44,13 @@ class Deps:
     plugins: Plugins
     store: Store
     http: httpx.AsyncClient
+
+    #: Circuit breakers per upstream; they live as long as these deps (a worker process).
+    breakers: Breakers = attrs.field()
+
+    @breakers.default
+    def _breakers(self) -> Breakers:
+        return Breakers(self.settings.breaker_failures, self.settings.breaker_reset)
 
     @property
     def services(self) -> ServiceURLs:
@@ -65,10 +72,15 @@ async def fetch_context(deps: Deps, rtype: RecommendationType, user_id: str) -> 
     request = FetchRequest(user_id=user_id, type=rtype.name, services=deps.services)
 
     async def run(fetcher: Any) -> Any:
+        # A fetcher may name the service it calls (to share its circuit breaker with other
+        # types' fetchers of that service) and its own timeout; both are optional.
+        service = getattr(fetcher, "service", fetcher.name)
         return await with_retries(
             lambda: fetcher.fetch(deps.http, request),
             service=fetcher.name,
             attempts=deps.settings.upstream_attempts,
+            timeout=getattr(fetcher, "timeout", None),
+            breaker=deps.breakers(service),
         )
 
     results = await asyncio.gather(*(run(f) for f in rtype.fetchers), return_exceptions=True)
@@ -107,7 +119,8 @@ async def generate(deps: Deps, prompt: Prompt, limit: int) -> list[Item]:
         UpstreamError: the LLM endpoint failed after its retries.
     """
     messages = list(prompt.messages)
-    answer = await llm.complete(deps.http, deps.settings, messages)
+    breaker = deps.breakers(llm.SERVICE)
+    answer = await llm.complete(deps.http, deps.settings, messages, breaker)
     try:
         return parse_answer(answer, prompt.candidates, limit)
     except InvalidAnswer as first:
@@ -121,7 +134,9 @@ async def generate(deps: Deps, prompt: Prompt, limit: int) -> list[Item]:
             ),
         ]
         return parse_answer(
-            await llm.complete(deps.http, deps.settings, messages), prompt.candidates, limit
+            await llm.complete(deps.http, deps.settings, messages, breaker),
+            prompt.candidates,
+            limit,
         )
 
 

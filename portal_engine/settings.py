@@ -51,6 +51,10 @@ class Settings:
     upstream_timeout: float = 10.0
     #: Tries per external call (the first one included) before the refresh fails.
     upstream_attempts: int = 3
+    #: Failed calls in a row (each already retried) after which an upstream is left alone ...
+    breaker_failures: int = 5
+    #: ... for this many seconds, until one trial call decides whether it is back.
+    breaker_reset: float = 30.0
     #: Seconds the LLM may take to answer one chat completion.
     prefetch_timeout: float = 60.0
     #: Seconds past its freshness a set is still served (marked stale) while it is refreshed.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -199,3 +202,89 @@ def _status_error(status: int) -> httpx.HTTPStatusError:
 def test_is_retryable(exc: BaseException, retry: bool) -> None:
     """Only failures another try may cure are retried."""
     assert is_retryable(exc) is retry
+
+
+async def test_retry_after_on_429_is_honoured(
+    httpx_mock: HTTPXMock, client: httpx.AsyncClient
+) -> None:
+    """A 429 with Retry-After makes the next try wait that long (capped), then succeed."""
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "0.3"})
+    httpx_mock.add_response(url=URL, json={"ok": True})
+    started = asyncio.get_running_loop().time()
+    assert await _fetch(client) == {"ok": True}
+    assert asyncio.get_running_loop().time() - started >= 0.3
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("2", 2.0), ("-5", 0.0), ("soon", None), (None, None)],
+)
+def test_retry_after_reads_seconds(header: str | None, expected: float | None) -> None:
+    """Retry-After in seconds is read; nonsense or absence gives no wait of its own."""
+    headers = {"Retry-After": header} if header is not None else {}
+    response = httpx.Response(429, headers=headers, request=httpx.Request("GET", URL))
+    error = httpx.HTTPStatusError("429", request=response.request, response=response)
+    assert upstream.retry_after(error) == expected
+
+
+def test_retry_after_reads_an_http_date() -> None:
+    """Retry-After as an HTTP date is turned into seconds from now."""
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    response = httpx.Response(429, headers={"Retry-After": when}, request=httpx.Request("GET", URL))
+    error = httpx.HTTPStatusError("429", request=response.request, response=response)
+    assert 25 <= (upstream.retry_after(error) or 0) <= 30
+
+
+async def test_a_slow_try_is_cut_by_the_timeout_and_retried() -> None:
+    """A try slower than its timeout is abandoned and retried; the error says it was slow."""
+    calls = 0
+
+    async def slow() -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(5)
+
+    with pytest.raises(UpstreamError, match="did not answer in time after 2 tries"):
+        await with_retries(slow, service=SERVICE, attempts=2, timeout=0.05)
+    assert calls == 2
+
+
+async def test_breaker_opens_after_repeated_failures_and_spares_the_service(
+    httpx_mock: HTTPXMock, client: httpx.AsyncClient
+) -> None:
+    """After N failed calls a dead service is not called again until the breaker resets."""
+    httpx_mock.add_response(url=URL, status_code=503, is_reusable=True)
+    breakers = upstream.Breakers(failures=2, reset_after=60)
+
+    async def call() -> Any:
+        return await with_retries(
+            lambda: get_json(client, URL, service=SERVICE),
+            service=SERVICE,
+            attempts=2,
+            breaker=breakers(SERVICE),
+        )
+
+    for _ in range(2):
+        with pytest.raises(UpstreamError, match="HTTP 503"):
+            await call()
+    sent = len(httpx_mock.get_requests())
+    with pytest.raises(UpstreamError, match="circuit open"):
+        await call()
+    assert len(httpx_mock.get_requests()) == sent == 4
+
+
+async def test_breaker_ignores_404_and_recovers(
+    httpx_mock: HTTPXMock, client: httpx.AsyncClient
+) -> None:
+    """A 404 is an answer, not an outage: it never opens the breaker."""
+    httpx_mock.add_response(url=URL, status_code=404, is_reusable=True)
+    breaker = upstream.Breakers(failures=1, reset_after=60)(SERVICE)
+    for _ in range(3):
+        with pytest.raises(UpstreamNotFound):
+            await with_retries(
+                lambda: get_json(client, URL, service=SERVICE),
+                service=SERVICE,
+                attempts=1,
+                breaker=breaker,
+            )
+    assert not breaker.opened
