@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import attrs
 from dotenv import dotenv_values
@@ -17,6 +18,11 @@ from dotenv import dotenv_values
 from portal_engine.errors import ConfigurationError
 
 Environment = Literal["development", "production"]
+
+#: Shortest accepted API key: anything shorter can be guessed.
+MIN_API_KEY_LENGTH = 16
+#: Shortest accepted HS256 secret, in bytes (RFC 7518 asks for a key as long as the hash).
+MIN_JWT_SECRET_BYTES = 32
 
 #: Old variable names from the seed project, accepted so an existing ``.env`` keeps working.
 ALIASES: dict[str, str] = {
@@ -81,11 +87,28 @@ class Settings:
     strict_plugins: bool = False
     log_level: str = "INFO"
     log_format: Literal["console", "json"] | None = None
+    #: API keys of service clients (sent as ``X-API-Key``); a valid key may act for any user.
+    api_keys: tuple[str, ...] = attrs.field(default=(), repr=False)
+    #: Shared secret of HS256 bearer tokens (JWTs) that end users present.
+    jwt_secret: str = attrs.field(default="", repr=False)
+    #: JWKS URL of the identity provider whose RS256 tokens end users present.
+    jwt_jwks_url: str | None = None
+    #: The ``aud`` claim bearer tokens must carry; not checked when unset.
+    jwt_audience: str | None = None
+    #: The ``iss`` claim bearer tokens must carry; not checked when unset.
+    jwt_issuer: str | None = None
+    #: Requests per client (a ``limits`` string, e.g. ``600/minute``); empty turns limiting off.
+    rate_limit: str = "600/minute"
 
     @property
     def embedded(self) -> bool:
         """True when the store and the queue are the in-process ones."""
         return self.redis_url is None or self.broker_url is None
+
+    @property
+    def auth_enabled(self) -> bool:
+        """True when requests to the API need credentials (API keys or bearer tokens)."""
+        return bool(self.api_keys or self.jwt_secret or self.jwt_jwks_url)
 
     @property
     def logs_as_json(self) -> bool:
@@ -117,6 +140,56 @@ class Settings:
                 "Set both PORTAL_REDIS_URL and PORTAL_BROKER_URL, or neither (embedded mode): "
                 "a worker on a real broker cannot see an in-process store, and the reverse."
             )
+        self._check_auth()
+        self._check_rate_limit()
+
+    def _check_auth(self) -> None:
+        # Messages name the variables, never their values: these are secrets.
+        if self.environment == "production" and not self.auth_enabled:
+            raise ConfigurationError(
+                "PORTAL_ENVIRONMENT=production needs authentication: set PORTAL_API_KEYS "
+                "(comma-separated keys for service clients, sent as X-API-Key) and/or "
+                "PORTAL_JWT_SECRET (HS256) or PORTAL_JWT_JWKS_URL (RS256) for end users' "
+                "bearer tokens. Generate a key with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if any(len(key) < MIN_API_KEY_LENGTH for key in self.api_keys):
+            raise ConfigurationError(
+                f"every key in PORTAL_API_KEYS must be at least {MIN_API_KEY_LENGTH} characters "
+                "long; generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if self.jwt_secret and len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ConfigurationError(
+                f"PORTAL_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes (HS256 needs a "
+                "256-bit key); generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if self.jwt_jwks_url and urlsplit(self.jwt_jwks_url).scheme not in ("http", "https"):
+            raise ConfigurationError("PORTAL_JWT_JWKS_URL must be an http:// or https:// URL")
+        if (self.jwt_audience or self.jwt_issuer) and not (self.jwt_secret or self.jwt_jwks_url):
+            raise ConfigurationError(
+                "PORTAL_JWT_AUDIENCE and PORTAL_JWT_ISSUER apply to bearer tokens: set "
+                "PORTAL_JWT_SECRET or PORTAL_JWT_JWKS_URL too, or unset them"
+            )
+
+    @property
+    def rate_limits(self) -> str:
+        """The rate limit, or ``""`` when it is turned off (``PORTAL_RATE_LIMIT=off``)."""
+        return "" if self.rate_limit.strip().lower() in ("", "off") else self.rate_limit
+
+    def _check_rate_limit(self) -> None:
+        if not self.rate_limits:
+            return
+        from limits import parse_many
+
+        try:
+            parse_many(self.rate_limit)
+        except ValueError:
+            raise ConfigurationError(
+                f"PORTAL_RATE_LIMIT must read like '600/minute' or '10/second', not "
+                f"{self.rate_limit!r}; set it to off to turn rate limiting off"
+            ) from None
 
 
 def _environ(env: Mapping[str, str] | None, dotenv: Path | None) -> dict[str, str]:

@@ -6,15 +6,23 @@ a failure: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
+import structlog
+from quart.typing import TestClientProtocol
 
+from portal_engine.api.app import create_app
+from portal_engine.logs import configure_logging
 from portal_engine.redis_client import connect
+from portal_engine.registry import Plugins
 from portal_engine.settings import Settings
 from portal_engine.store import Store
 
@@ -94,3 +102,42 @@ async def embedded_store() -> AsyncIterator[Store]:
     opened = Store(connect(settings), settings)
     yield opened
     await opened.close()
+
+
+StartApp = Callable[[Settings, Plugins], Awaitable[TestClientProtocol]]
+
+
+@pytest.fixture
+async def start_app() -> AsyncIterator[StartApp]:
+    """Start an API app serving ``settings`` and ``plugins``; returns its test client.
+
+    A test may start several (e.g. two "processes" on one Redis); all stop when it ends.
+    """
+    running: list[Any] = []
+
+    async def start(settings: Settings, plugins: Plugins) -> TestClientProtocol:
+        test_app = create_app(settings, plugins).test_app()
+        await test_app.startup()
+        running.append(test_app)
+        return test_app.app.test_client()  # type: ignore[attr-defined, no-any-return]
+
+    yield start
+    for test_app in running:
+        await test_app.shutdown()
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Everything logged during the test, through the production logging pipeline (JSON)."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_config = structlog.get_config()
+    configure_logging(Settings(log_level="DEBUG", log_format="json"))
+    output = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(output)
+    yield output
+    root.handlers[:] = saved_handlers
+    root.setLevel(saved_level)
+    structlog.configure(**saved_config)

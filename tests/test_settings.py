@@ -220,11 +220,12 @@ def test_production_needs_redis_and_broker(
 
 
 def test_production_with_both_urls_loads(no_dotenv: Path) -> None:
-    """Production with Redis and the broker set loads and is not embedded."""
+    """Production with Redis, the broker and an API key set loads and is not embedded."""
     env = {
         "PORTAL_ENVIRONMENT": "production",
         "PORTAL_REDIS_URL": REDIS,
         "PORTAL_BROKER_URL": BROKER,
+        "PORTAL_API_KEYS": "a-service-key-of-32-characters-x",
     }
     settings = load_settings(env=env, dotenv=no_dotenv)
     assert settings.environment == "production"

@@ -6,13 +6,24 @@ import re
 import uuid
 
 import structlog
-from quart import Quart, Response, g, request
-from quart_schema import Info, QuartSchema
+from quart import Quart, Response, ResponseReturnValue, g, request
+from quart_schema import Info, QuartSchema, security_scheme_blueprint
 
 from portal_engine import __version__
 from portal_engine.api import health, notifications, recommendations
-from portal_engine.api.errors import register_error_handlers
-from portal_engine.api.state import EXTENSION, ApiState
+from portal_engine.api.auth import (
+    SECURITY,
+    Authenticator,
+    Principal,
+    Unauthorized,
+    anonymous,
+    authorize,
+    is_protected,
+    security_schemes,
+)
+from portal_engine.api.errors import error, register_error_handlers
+from portal_engine.api.ratelimit import RateLimiter, TooManyRequests
+from portal_engine.api.state import EXTENSION, ApiState, store
 from portal_engine.redis_client import connect
 from portal_engine.registry import Plugins, load_plugins
 from portal_engine.settings import Settings, load_settings
@@ -29,7 +40,9 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     """Build the API for ``settings`` (from the environment when ``None``) and ``plugins``.
 
     Redis is opened in ``before_serving`` and closed in ``after_serving``. In embedded mode
-    (no broker configured) a Celery worker runs in a thread of this process.
+    (no broker configured) a Celery worker runs in a thread of this process. Every ``/api/v1``
+    request but health checks is authenticated (when credentials are configured), rate limited
+    per client and authorised for the user it is about, before its view runs.
     """
     settings = settings or load_settings()
     plugins = plugins or load_plugins(settings)
@@ -47,16 +60,34 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         swagger_ui_path="/docs",
         redoc_ui_path="/redoc",
         scalar_ui_path=None,
+        security_schemes=security_schemes(),
+        security=SECURITY,
     )
+    # Health checks are for load balancers and orchestrators, which carry no credentials.
+    security_scheme_blueprint(health.bp, [])
     api = ApiState(settings=settings, plugins=plugins, celery=create_celery(settings, plugins))
     app.extensions[EXTENSION] = api
     for blueprint in (recommendations.bp, notifications.bp, health.bp):
         app.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
     register_error_handlers(app)
+    authenticator = Authenticator(settings)
+    limiter = RateLimiter(settings)
+
+    @app.errorhandler(Unauthorized)
+    @app.errorhandler(TooManyRequests)
+    async def refused(exc: Unauthorized | TooManyRequests) -> ResponseReturnValue:
+        return error(exc.message, exc.status, exc.headers)
 
     @app.before_serving
     async def open_clients() -> None:
+        if not authenticator.enabled:
+            log.warning(
+                "authentication is OFF: every /api/v1 endpoint is open to anyone who can reach "
+                "this server; set PORTAL_API_KEYS, PORTAL_JWT_SECRET or PORTAL_JWT_JWKS_URL to "
+                "require credentials"
+            )
         api.store = Store(connect(settings), settings)
+        limiter.open()
         if settings.broker_url is None:
             api.embedded_worker = EmbeddedWorker(api.celery)
             api.embedded_worker.start()
@@ -67,6 +98,7 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
             api.embedded_worker.stop()
         if api.store is not None:
             await api.store.close()
+        await limiter.close()
 
     @app.before_request
     async def bind_request_id() -> None:
@@ -74,6 +106,21 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.before_request
+    async def guard() -> None:
+        if not is_protected(request.path, API_PREFIX):
+            return
+        try:
+            principal = await authenticator.authenticate(request.headers, request.remote_addr)
+        except Unauthorized as exc:
+            # Failed attempts count against the address, so keys cannot be guessed at speed.
+            log.info("authentication failed", reason=exc.message)
+            await limiter.hit(anonymous(request.remote_addr).client)
+            raise
+        await limiter.hit(principal.client)
+        g.principal = principal
+        authorize(principal, await _users_asked_about(principal))
 
     @app.after_request
     async def add_request_id(response: Response) -> Response:
@@ -83,3 +130,17 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         return response
 
     return app
+
+
+async def _users_asked_about(principal: Principal) -> list[str]:
+    """The users this request reads or changes: ``user_id`` in the path and query string, or
+    the owner of the task whose status a bearer-token user asks for."""
+    users = request.args.getlist("user_id")
+    view_args = request.view_args or {}
+    if "user_id" in view_args:
+        users.append(str(view_args["user_id"]))
+    if principal.kind == "user" and request.endpoint == "recommendations.task_status":
+        status = await store().get_status(str(view_args["task_id"]))
+        if status is not None:  # an unknown task is the view's 404
+            users.append(status.user_id)
+    return users
