@@ -11,6 +11,7 @@ import httpx
 
 from portal_engine.prompting import read_fences
 from portal_engine.settings import Settings
+from portal_engine.testing.samples import nearby_params
 
 if TYPE_CHECKING:
     from pytest_httpx import HTTPXMock
@@ -100,6 +101,34 @@ class Upstreams:
     ) -> None:
         """Answer ``GET {CIS}/{path}``."""
         self.get(self.settings.cis_url, path, json_body=body, status=status, params=params)
+
+    def customer(self, user_id: str, body: Any = None, *, status: int = 200) -> None:
+        """Answer CIS's ``GET /v1/customers/{user_id}``."""
+        self.cis(f"/v1/customers/{quote(user_id, safe='')}", body, status=status)
+
+    def locations(
+        self, user_id: str, locations: Iterable[Mapping[str, Any]] = (), *, status: int = 200
+    ) -> None:
+        """Answer LIE's ``GET /v1/users/{user_id}/locations`` with ``locations``."""
+        body = {"user_id": user_id, "locations": list(locations)}
+        self.lie(f"/v1/users/{quote(user_id, safe='')}/locations", body, status=status)
+
+    def nearby(
+        self,
+        location: Mapping[str, Any],
+        places: Iterable[Mapping[str, Any]],
+        *,
+        kind: str,
+        radius_km: float,
+        limit: int = 100,
+    ) -> None:
+        """Answer LIE's search around ``location`` (``GET /v1/places/nearby``) with ``places``.
+
+        ``kind``, ``radius_km`` and ``limit`` are what the type searches with; a search with
+        other values is not answered.
+        """
+        params = nearby_params(location, kind=kind, radius_km=radius_km, limit=limit)
+        self.lie("/v1/places/nearby", {"places": list(places)}, params=params)
 
     def llm_text(self, content: str, *, status: int = 200) -> None:
         """Make the LLM answer ``content`` (any text: valid JSON or not)."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 from portal_engine import hookimpl
 from portal_engine.plugin_api import RecommendationType
 from portal_engine.registry import TypeRegistry
+from portal_engine.services import CustomerFetcher, ProfileFetcher
 
-from portal_engine_dining.fetchers import CustomerFetcher, PlacesFetcher, ProfileFetcher
+from portal_engine_dining.fetchers import PlacesFetcher
 from portal_engine_dining.prompt import DiningPromptBuilder
 from portal_engine_dining.ranker import DiningFallbackRanker
 from portal_engine_dining.schema import DiningDetails

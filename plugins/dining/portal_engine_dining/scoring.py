@@ -6,11 +6,12 @@ fallback ranker serves it when the LLM answer is unusable, so both agree on what
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 from portal_engine.plugin_api import Context
+from portal_engine.ranking import closeness, name_key, name_keys
 
 from portal_engine_dining.fetchers import SEARCH_RADIUS_KM
 
@@ -25,9 +26,8 @@ _GRADES = {"A": 1.0, "B": 0.5, "C": 0.0}
 _NEUTRAL_GRADE = 0.5
 
 
-def cuisine_key(cuisine: object) -> str:
-    """Normalise a cuisine name for comparison: ``" japanese "`` and ``"Japanese"`` are one."""
-    return str(cuisine or "").strip().casefold()
+#: Normalises a cuisine name for comparison: ``" japanese "`` and ``"Japanese"`` are one.
+cuisine_key = name_key
 
 
 @attrs.frozen
@@ -42,8 +42,8 @@ class Taste:
         """Read the user's cuisines from the ``profile`` part of ``context``."""
         profile = context.data.get("profile") or {}
         return cls(
-            likes=_keys(profile.get("cuisine_likes")),
-            dislikes=_keys(profile.get("cuisine_dislikes")),
+            likes=name_keys(profile.get("cuisine_likes")),
+            dislikes=name_keys(profile.get("cuisine_dislikes")),
         )
 
     def likes_cuisine(self, cuisine: object) -> bool:
@@ -67,18 +67,7 @@ def score(place: Mapping[str, Any], taste: Taste) -> float:
         hygiene grade, rounded to three places.
     """
     cuisine = 1.0 if taste.likes_cuisine(place.get("cuisine")) else 0.0
-    distance = _as_float(place.get("distance_km"), SEARCH_RADIUS_KM)
-    closeness = 1.0 - min(max(distance, 0.0), SEARCH_RADIUS_KM) / SEARCH_RADIUS_KM
+    close = closeness(place.get("distance_km"), SEARCH_RADIUS_KM)
     grade = _GRADES.get(str(place.get("inspection_grade") or "").upper(), _NEUTRAL_GRADE)
-    total = CUISINE_WEIGHT * cuisine + DISTANCE_WEIGHT * closeness + GRADE_WEIGHT * grade
+    total = CUISINE_WEIGHT * cuisine + DISTANCE_WEIGHT * close + GRADE_WEIGHT * grade
     return round(total, 3)
-
-
-def _keys(cuisines: Iterable[object] | str | None) -> frozenset[str]:
-    if isinstance(cuisines, str):  # one cuisine sent bare instead of as a list
-        cuisines = [cuisines]
-    return frozenset(key for key in map(cuisine_key, cuisines or ()) if key)
-
-
-def _as_float(value: object, default: float) -> float:
-    return float(value) if isinstance(value, int | float) else default

@@ -8,71 +8,23 @@ import pytest
 from portal_engine.errors import UpstreamNotFound
 from portal_engine.registry import Plugins
 from portal_engine.testing import Upstreams, assert_type_conforms, run_type
-
-PROFILE = {
-    "user_id": "u1",
-    "display_name": "Demo User 1",
-    "home": {"nta_code": "QN70", "neighbourhood": "Astoria", "borough": "Queens"},
-    "work": {"nta_code": "MN17", "neighbourhood": "Midtown-Midtown South", "borough": "Manhattan"},
-    "cuisine_likes": ["Japanese", "Thai"],
-    "cuisine_dislikes": ["Chinese"],
-    "diet": "none",
-    "price_level": 2,
-    "interests": ["Concerts"],
-}
-HOME = {
-    "label": "home",
-    "nta_code": "QN70",
-    "neighbourhood": "Astoria",
-    "borough": "Queens",
-    "lat": 40.76,
-    "lon": -73.92,
-}
-
-
-def _place(pid: str, cuisine: str, distance: float, grade: str | None = "A") -> dict[str, Any]:
-    return {
-        "id": pid,
-        "name": f"Place {pid}",
-        "place_type": "restaurant",
-        "cuisine": cuisine,
-        "borough": "Queens",
-        "neighbourhood": "Astoria",
-        "address": "1 Main St",
-        "lat": 40.76,
-        "lon": -73.92,
-        "inspection_grade": grade,
-        "distance_km": distance,
-    }
-
+from portal_engine.testing.samples import HOME, customer, place, profile
 
 PLACES = [
-    _place("p1", "Japanese", 0.3),
-    _place("p2", "Chinese", 0.1),
-    _place("p3", "Thai", 0.9, "B"),
-    _place("p4", "American", 1.5, None),
+    place("p1", cuisine="Japanese", distance_km=0.3, inspection_grade="A"),
+    place("p2", cuisine="Chinese", distance_km=0.1, inspection_grade="A"),
+    place("p3", cuisine="Thai", distance_km=0.9, inspection_grade="B"),
+    place("p4", cuisine="American", distance_km=1.5),
 ]
 
 
 @pytest.fixture
 def answered(upstreams: Upstreams) -> Upstreams:
     """Profile, LIE and CIS answer for user u1 as the real services would."""
-    upstreams.profile("u1", PROFILE)
-    upstreams.lie("/v1/users/u1/locations", {"user_id": "u1", "locations": [HOME]})
-    upstreams.lie(
-        "/v1/places/nearby",
-        {"places": PLACES},
-        params={"lat": 40.76, "lon": -73.92, "kind": "dining", "radius_km": 2, "limit": 100},
-    )
-    upstreams.cis(
-        "/v1/customers/u1",
-        {
-            "customer_id": "u1",
-            "segment": "standard",
-            "price_level": 2,
-            "member_since": "2024-01-01",
-        },
-    )
+    upstreams.profile("u1", profile())
+    upstreams.locations("u1", [HOME])
+    upstreams.nearby(HOME, PLACES, kind="dining", radius_km=2)
+    upstreams.customer("u1", customer())
     return upstreams
 
 
@@ -108,7 +60,7 @@ async def test_unknown_user_fails_clearly(
 ) -> None:
     """A user the profile service does not know fails the refresh with UpstreamNotFound."""
     upstreams.profile("ghost", status=404)
-    upstreams.lie("/v1/users/ghost/locations", {"detail": "nope"}, status=404)
-    upstreams.cis("/v1/customers/ghost", {"detail": "nope"}, status=404)
+    upstreams.locations("ghost", status=404)
+    upstreams.customer("ghost", status=404)
     with pytest.raises(UpstreamNotFound):
         await run_type("dining", "ghost", plugins=portal_plugins, settings=portal_settings)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from portal_engine import hookimpl
 from portal_engine.plugin_api import RecommendationType
 from portal_engine.registry import TypeRegistry
+from portal_engine.services import ProfileFetcher
 
-from portal_engine_events.fetchers import EventsFetcher, ProfileFetcher
+from portal_engine_events.fetchers import EventsFetcher
 from portal_engine_events.prompt import EventsPromptBuilder
 from portal_engine_events.ranker import EventsFallbackRanker
 from portal_engine_events.schema import EventDetails

@@ -9,6 +9,7 @@ import attrs
 from portal_engine.models import Candidate
 from portal_engine.plugin_api import Context, Prompt
 from portal_engine.prompting import standard_messages
+from portal_engine.ranking import top
 
 from portal_engine_events.schema import EventDetails
 from portal_engine_events.scoring import Interests, as_of, score
@@ -65,8 +66,7 @@ def select_candidates(context: Context, count: int) -> list[Candidate]:
     now = as_of(context)
     events = (context.data.get("events") or {}).get("events") or []
     candidates = [c for c in map(to_candidate, events) if c is not None]
-    candidates.sort(key=lambda c: (-score(c.details, interests, now), c.id))
-    return candidates[:count]
+    return top(candidates, count, score=lambda c: score(c.details, interests, now))
 
 
 def to_candidate(event: Mapping[str, Any]) -> Candidate | None:

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 from portal_engine.models import Candidate, Item, Scalar
+from portal_engine.near import how_far
 from portal_engine.plugin_api import Context
+from portal_engine.ranking import rank_by
 
-from portal_engine_events.schema import split_near
 from portal_engine_events.scoring import Interests, as_of, score
 from portal_engine_events.when import clock_text, day_text, parse_moment
 
@@ -32,18 +33,12 @@ class EventsFallbackRanker:
         """
         interests = Interests.from_context(context)
         now = as_of(context)
-        scored = [(score(c.details, interests, now), c) for c in candidates]
-        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
-        return [
-            Item(
-                id=candidate.id,
-                title=candidate.title,
-                score=value,
-                reason=reason(candidate.details, interests),
-                details=dict(candidate.details),
-            )
-            for value, candidate in scored[: max(limit, 0)]
-        ]
+        return rank_by(
+            candidates,
+            score=lambda candidate: score(candidate.details, interests, now),
+            reason=lambda candidate: reason(candidate.details, interests),
+            limit=limit,
+        )
 
 
 def reason(details: Mapping[str, Scalar], interests: Interests) -> str:
@@ -59,17 +54,4 @@ def reason(details: Mapping[str, Scalar], interests: Interests) -> str:
         head = f"{matched}, which you enjoy" + (f",{when}" if when else "")
     else:
         head = (str(details.get("category") or "").strip() or "An event") + when
-    return f"{head}, {_how_far(details)}."
-
-
-def _how_far(details: Mapping[str, Scalar]) -> str:
-    label, neighbourhood = split_near(str(details.get("near") or ""))
-    where = ""
-    if label:
-        where = f"your {label} in {neighbourhood}" if neighbourhood else f"your {label}"
-    distance = details.get("distance_km")
-    if not isinstance(distance, int | float):
-        return f"near {where}" if where else "nearby"
-    # "0.0 km" reads like a mistake; anything that close is simply very near.
-    far = "under 0.1 km" if distance < 0.05 else f"{distance:.1f} km"
-    return f"{far} from {where}" if where else f"{far} away"
+    return f"{head}, {how_far(details)}."

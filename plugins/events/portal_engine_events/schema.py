@@ -1,13 +1,8 @@
-"""What an events item carries in its ``details``, and how the ``near`` field is written."""
+"""What an events item carries in its ``details``."""
 
 from __future__ import annotations
 
-import re
-
 import attrs
-
-# "home (Astoria)": the location's label, then its neighbourhood in brackets.
-_NEAR = re.compile(r"^(?P<label>[^()]+?) \((?P<neighbourhood>.*)\)$")
 
 
 @attrs.frozen
@@ -23,7 +18,8 @@ class EventDetails:
         start: when it starts, ISO 8601 with the venue's UTC offset.
         day: the start as people read it, e.g. ``"Saturday 12 Dec, 10:00"`` (venue's local time).
         distance_km: distance from the user's location it is nearest to.
-        near: that location, written as ``"<label> (<neighbourhood>)"``, e.g. ``"home (Astoria)"``.
+        near: that location, written as ``"<label> (<neighbourhood>)"``, e.g. ``"home (Astoria)"``
+            (see :mod:`portal_engine.near`).
         url: the event's page.
     """
 
@@ -37,19 +33,3 @@ class EventDetails:
     distance_km: float
     near: str
     url: str
-
-
-def near_text(label: str, neighbourhood: str) -> str:
-    """Write a user location for the ``near`` field, e.g. ``"home (Astoria)"``."""
-    return f"{label} ({neighbourhood})" if neighbourhood else label
-
-
-def split_near(near: str) -> tuple[str, str]:
-    """Read a ``near`` field back into ``(label, neighbourhood)``; the inverse of :func:`near_text`.
-
-    A value not written by :func:`near_text` comes back whole as the label.
-    """
-    match = _NEAR.match(near)
-    if match is None:
-        return near, ""
-    return match["label"], match["neighbourhood"]

@@ -6,13 +6,14 @@ fallback ranker serves it when the LLM answer is unusable, so both agree on what
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 from portal_engine.models import utcnow
 from portal_engine.plugin_api import Context
+from portal_engine.ranking import closeness, name_key, name_keys
 
 from portal_engine_events.fetchers import SEARCH_RADIUS_KM
 from portal_engine_events.when import parse_moment
@@ -26,9 +27,8 @@ SOONNESS_WEIGHT = 0.2
 HORIZON = timedelta(days=14)
 
 
-def interest_key(value: object) -> str:
-    """Normalise a category or interest for comparison: ``" fitness "`` equals ``"Fitness"``."""
-    return str(value or "").strip().casefold()
+#: Normalises a category or interest for comparison: ``" fitness "`` equals ``"Fitness"``.
+interest_key = name_key
 
 
 def categories_of(details: Mapping[str, Any]) -> list[str]:
@@ -52,7 +52,7 @@ class Interests:
     def from_context(cls, context: Context) -> Interests:
         """Read the user's interests from the ``profile`` part of ``context``."""
         profile = context.data.get("profile") or {}
-        return cls(keys=_keys(profile.get("interests")))
+        return cls(keys=name_keys(profile.get("interests")))
 
     def matched(self, details: Mapping[str, Any]) -> str | None:
         """The event's first category the user is interested in, primary first, as the event
@@ -84,20 +84,9 @@ def score(details: Mapping[str, Any], interests: Interests, now: datetime) -> fl
         rounded to three places.
     """
     interest = 1.0 if interests.matched(details) is not None else 0.0
-    distance = _as_float(details.get("distance_km"), SEARCH_RADIUS_KM)
-    closeness = 1.0 - min(max(distance, 0.0), SEARCH_RADIUS_KM) / SEARCH_RADIUS_KM
+    close = closeness(details.get("distance_km"), SEARCH_RADIUS_KM)
     start = parse_moment(details.get("start"))
     ahead = (start - now) if start is not None else HORIZON
     soonness = 1.0 - min(max(ahead / HORIZON, 0.0), 1.0)
-    total = INTEREST_WEIGHT * interest + CLOSENESS_WEIGHT * closeness + SOONNESS_WEIGHT * soonness
+    total = INTEREST_WEIGHT * interest + CLOSENESS_WEIGHT * close + SOONNESS_WEIGHT * soonness
     return round(total, 3)
-
-
-def _keys(interests: Iterable[object] | str | None) -> frozenset[str]:
-    if isinstance(interests, str):  # one interest sent bare instead of as a list
-        interests = [interests]
-    return frozenset(key for key in map(interest_key, interests or ()) if key)
-
-
-def _as_float(value: object, default: float) -> float:
-    return float(value) if isinstance(value, int | float) else default

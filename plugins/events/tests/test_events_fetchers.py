@@ -1,97 +1,31 @@
-"""Tests for portal_engine_events.fetchers."""
+"""Tests for portal_engine_events.fetchers.
+
+How the core's fetchers and :func:`portal_engine.services.nearby` call the services, encode ids
+and merge what they find is tested in ``tests/test_services.py``; these tests pin what events
+asks for and which events it keeps.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
-from portal_engine.errors import UpstreamNotFound
 from portal_engine.plugin_api import FetchRequest
-from pytest_httpx import HTTPXMock
+from portal_engine.testing import Upstreams, samples
+from portal_engine.testing.samples import HOME, ODD_USER_ID, ODD_USER_ID_PATH, WORK
 
-from portal_engine_events.fetchers import EventsFetcher, ProfileFetcher, merge_events
-
-ODD_ID = "team/a:b c"
-ODD_ID_PATH = "team%2Fa%3Ab%20c"
-
-HOME = {
-    "label": "home",
-    "nta_code": "QN70",
-    "neighbourhood": "Astoria",
-    "borough": "Queens",
-    "lat": 40.76,
-    "lon": -73.92,
-}
-WORK = {
-    "label": "work",
-    "nta_code": "MN17",
-    "neighbourhood": "Midtown-Midtown South",
-    "borough": "Manhattan",
-    "lat": 40.75,
-    "lon": -73.98,
-}
-
-
-def _nearby_url(location: dict[str, Any]) -> httpx.URL:
-    params = {
-        "lat": location["lat"],
-        "lon": location["lon"],
-        "kind": "events",
-        "radius_km": 3,
-        "limit": 100,
-    }
-    return httpx.URL("http://lie.test/v1/places/nearby", params=params)
+from portal_engine_events import EventsFetcher, ProfileFetcher
+from portal_engine_events.fetchers import merge_events
 
 
 def _upstream_event(event_id: str, distance_km: float, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "name": f"Event {event_id}",
-        "primary_category": "Fitness",
-        "categories": ["Fitness", "Outdoor Fitness"],
-        "venue": "Bryant Park",
-        "borough": "Manhattan",
-        "neighbourhood": "Midtown-Midtown South",
-        "lat": 40.75,
-        "lon": -73.98,
-        "start": "2026-12-12T10:00:00-05:00",
-        "end": "2026-12-12T11:00:00-05:00",
-        "url": f"https://www.nycgovparks.org/events/{event_id}",
-        "distance_km": distance_km,
-        **fields,
-    }
+    return samples.event(event_id, distance_km=distance_km, **fields)
 
 
 def _fetcher(now: datetime) -> EventsFetcher:
     return EventsFetcher(clock=lambda: now)
-
-
-async def test_profile_calls_user_profile_service_with_encoded_id(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest]
-) -> None:
-    """The profile fetcher asks for exactly the user's profile, whatever the id holds."""
-    httpx_mock.add_response(json={"user_id": ODD_ID})
-    async with httpx.AsyncClient() as client:
-        answer = await ProfileFetcher().fetch(client, fetch_request(ODD_ID))
-    sent = httpx_mock.get_request()
-    assert sent is not None
-    assert sent.url.host == "profile.test"
-    assert sent.url.raw_path == f"/v1/users/{ODD_ID_PATH}".encode()
-    assert answer == {"user_id": ODD_ID}
-
-
-async def test_profile_404_raises_upstream_not_found(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest]
-) -> None:
-    """An unknown user fails the refresh with UpstreamNotFound instead of an empty profile."""
-    httpx_mock.add_response(status_code=404, json={"error": "no such user"})
-    async with httpx.AsyncClient() as client:
-        with pytest.raises(UpstreamNotFound):
-            await ProfileFetcher().fetch(client, fetch_request("ghost"))
 
 
 def test_both_fetchers_are_required() -> None:
@@ -102,66 +36,34 @@ def test_both_fetchers_are_required() -> None:
 
 
 async def test_events_asks_for_locations_then_events_near_each(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest], as_of: datetime
+    upstreams: Upstreams, fetch_request: Callable[[str], FetchRequest], as_of: datetime
 ) -> None:
     """The events fetcher reads the user's locations, then searches events 3 km around each."""
-    httpx_mock.add_response(
-        url=f"http://lie.test/v1/users/{ODD_ID_PATH}/locations", json={"locations": [HOME, WORK]}
-    )
-    httpx_mock.add_response(url=_nearby_url(HOME), json={"places": []})
-    httpx_mock.add_response(url=_nearby_url(WORK), json={"places": []})
+    upstreams.locations(ODD_USER_ID, [HOME, WORK])
+    upstreams.nearby(HOME, [], kind="events", radius_km=3, limit=100)
+    upstreams.nearby(WORK, [], kind="events", radius_km=3, limit=100)
     async with httpx.AsyncClient() as client:
-        answer = await _fetcher(as_of).fetch(client, fetch_request(ODD_ID))
-    first, *searches = httpx_mock.get_requests()
-    assert first.url.raw_path == f"/v1/users/{ODD_ID_PATH}/locations".encode()
+        answer = await _fetcher(as_of).fetch(client, fetch_request(ODD_USER_ID))
+    first, *searches = upstreams.mock.get_requests()
+    assert first.url.raw_path == f"/v1/users/{ODD_USER_ID_PATH}/locations".encode()
     assert {request.url.params["kind"] for request in searches} == {"events"}
     assert answer == {"as_of": as_of.isoformat(), "locations": [HOME, WORK], "events": []}
 
 
-async def test_events_keeps_each_event_once_at_its_nearest_location(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest], as_of: datetime
+async def test_events_that_have_ended_are_not_fetched(
+    upstreams: Upstreams, fetch_request: Callable[[str], FetchRequest], as_of: datetime
 ) -> None:
-    """An event near both home and work appears once, with the smaller distance and that place."""
-    httpx_mock.add_response(
-        url="http://lie.test/v1/users/u1/locations", json={"locations": [HOME, WORK]}
-    )
-    httpx_mock.add_response(
-        url=_nearby_url(HOME),
-        json={"places": [_upstream_event("e1", 2.8), _upstream_event("e2", 0.3)]},
-    )
-    httpx_mock.add_response(
-        url=_nearby_url(WORK),
-        json={"places": [_upstream_event("e1", 0.4), _upstream_event("e3", 0.9)]},
-    )
+    """The fetcher keeps only the events not over at its clock's time, each at its nearest."""
+    ended = {"start": "2026-12-09T10:00:00-05:00", "end": "2026-12-09T12:00:00-05:00"}
+    upstreams.locations("u1", [HOME, WORK])
+    near_home = [_upstream_event("e1", 2.8), _upstream_event("old", 0.1, **ended)]
+    upstreams.nearby(HOME, near_home, kind="events", radius_km=3, limit=100)
+    upstreams.nearby(WORK, [_upstream_event("e1", 0.4)], kind="events", radius_km=3, limit=100)
     async with httpx.AsyncClient() as client:
         answer = await _fetcher(as_of).fetch(client, fetch_request("u1"))
-    events = {event["id"]: event for event in answer["events"]}
-    assert sorted(events) == ["e1", "e2", "e3"]
-    assert events["e1"]["distance_km"] == 0.4
-    assert events["e1"]["near"] == "work (Midtown-Midtown South)"
-    assert events["e2"]["near"] == "home (Astoria)"
-    assert [event["id"] for event in answer["events"]] == ["e2", "e1", "e3"]
-
-
-async def test_events_searches_all_locations_at_once(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest], as_of: datetime
-) -> None:
-    """The per-location searches run concurrently, so a slow location does not delay the others."""
-    in_flight = asyncio.Barrier(2)
-
-    async def both_at_once(request: httpx.Request) -> httpx.Response:
-        # Only passes when the other location's search is in flight too.
-        await asyncio.wait_for(in_flight.wait(), timeout=2)
-        return httpx.Response(200, json={"places": []})
-
-    httpx_mock.add_response(
-        url="http://lie.test/v1/users/u1/locations", json={"locations": [HOME, WORK]}
-    )
-    httpx_mock.add_callback(both_at_once, url=_nearby_url(HOME))
-    httpx_mock.add_callback(both_at_once, url=_nearby_url(WORK))
-    async with httpx.AsyncClient() as client:
-        answer = await _fetcher(as_of).fetch(client, fetch_request("u1"))
-    assert answer["events"] == []
+    assert [(e["id"], e["distance_km"], e["near"]) for e in answer["events"]] == [
+        ("e1", 0.4, "work (Midtown-Midtown South)")
+    ]
 
 
 def test_merge_drops_events_that_have_ended(as_of: datetime) -> None:
@@ -194,14 +96,3 @@ def test_merge_skips_nameless_events_and_stringifies_ids(as_of: datetime) -> Non
     ]
     merged = merge_events([(HOME, found)], as_of)
     assert [event["id"] for event in merged] == ["42"]
-
-
-async def test_events_without_locations_finds_nothing(
-    httpx_mock: HTTPXMock, fetch_request: Callable[[str], FetchRequest], as_of: datetime
-) -> None:
-    """A user with no known locations gets no events and no searches are made."""
-    httpx_mock.add_response(url="http://lie.test/v1/users/u1/locations", json={"locations": []})
-    async with httpx.AsyncClient() as client:
-        answer = await _fetcher(as_of).fetch(client, fetch_request("u1"))
-    assert answer["events"] == []
-    assert len(httpx_mock.get_requests()) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -10,57 +9,22 @@ import pytest
 from portal_engine.errors import UpstreamNotFound
 from portal_engine.models import utcnow
 from portal_engine.plugin_api import Context
-from portal_engine.prompting import read_fences
 from portal_engine.registry import Plugins
-from portal_engine.testing import Upstreams, assert_type_conforms, run_type
-
-PROFILE = {
-    "user_id": "u1",
-    "display_name": "Demo User 1",
-    "home": {"nta_code": "QN70", "neighbourhood": "Astoria", "borough": "Queens"},
-    "work": {"nta_code": "MN17", "neighbourhood": "Midtown-Midtown South", "borough": "Manhattan"},
-    "cuisine_likes": ["Japanese"],
-    "cuisine_dislikes": ["Chinese"],
-    "diet": "none",
-    "price_level": 2,
-    "interests": ["Fitness", "Concerts"],
-}
-HOME = {
-    "label": "home",
-    "nta_code": "QN70",
-    "neighbourhood": "Astoria",
-    "borough": "Queens",
-    "lat": 40.76,
-    "lon": -73.92,
-}
-WORK = {
-    "label": "work",
-    "nta_code": "MN17",
-    "neighbourhood": "Midtown-Midtown South",
-    "borough": "Manhattan",
-    "lat": 40.75,
-    "lon": -73.98,
-}
+from portal_engine.testing import Upstreams, assert_type_conforms, run_type, samples
+from portal_engine.testing.samples import HOME, WORK
 
 
 def _event(eid: str, category: str, distance: float, starts_in: timedelta) -> dict[str, Any]:
     # Times relative to the real clock: run_type fetches with the engine's own "now".
     start = utcnow() + starts_in
-    return {
-        "id": eid,
-        "name": f"Event {eid}",
-        "primary_category": category,
-        "categories": [category],
-        "venue": "Astoria Park",
-        "borough": "Queens",
-        "neighbourhood": "Astoria",
-        "lat": 40.78,
-        "lon": -73.92,
-        "start": start.isoformat(),
-        "end": (start + timedelta(hours=2)).isoformat(),
-        "url": f"https://www.nycgovparks.org/events/{eid}",
-        "distance_km": distance,
-    }
+    return samples.event(
+        eid,
+        primary_category=category,
+        categories=[category],
+        start=start.isoformat(),
+        end=(start + timedelta(hours=2)).isoformat(),
+        distance_km=distance,
+    )
 
 
 NEAR_HOME = [
@@ -72,30 +36,14 @@ NEAR_HOME = [
 NEAR_WORK = [_event("e3", "Concerts", 0.6, timedelta(days=5))]
 
 
-def _nearby(location: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "lat": location["lat"],
-        "lon": location["lon"],
-        "kind": "events",
-        "radius_km": 3,
-        "limit": 100,
-    }
-
-
 @pytest.fixture
 def answered(upstreams: Upstreams) -> Upstreams:
     """Profile and LIE answer for user u1 as the real services would."""
-    upstreams.profile("u1", PROFILE)
-    upstreams.lie("/v1/users/u1/locations", {"user_id": "u1", "locations": [HOME, WORK]})
-    upstreams.lie("/v1/places/nearby", {"places": NEAR_HOME}, params=_nearby(HOME))
-    upstreams.lie("/v1/places/nearby", {"places": NEAR_WORK}, params=_nearby(WORK))
+    upstreams.profile("u1", samples.profile())
+    upstreams.locations("u1", [HOME, WORK])
+    upstreams.nearby(HOME, NEAR_HOME, kind="events", radius_km=3)
+    upstreams.nearby(WORK, NEAR_WORK, kind="events", radius_km=3)
     return upstreams
-
-
-def _offered(upstreams: Upstreams) -> list[str]:
-    body = json.loads(upstreams.llm_requests()[0].content)
-    fences = read_fences("\n".join(m["content"] for m in body["messages"]))
-    return [candidate["id"] for candidate in fences["candidates"]]
 
 
 async def test_events_declaration_conforms(portal_plugins: Plugins) -> None:
@@ -121,7 +69,8 @@ async def test_events_parts_conform_on_a_sample_context(portal_plugins: Plugins)
         if event["id"] in fixed_dates
     ]
     fetched = {"as_of": "2026-12-10T12:00:00+00:00", "locations": [HOME], "events": events}
-    context = Context(user_id="u1", type="events", data={"profile": PROFILE, "events": fetched})
+    data = {"profile": samples.profile(), "events": fetched}
+    context = Context(user_id="u1", type="events", data=data)
     rtype = await assert_type_conforms("events", plugins=portal_plugins, context=context)
     prompt = await rtype.prompt_builder.build(context, rtype.limit)
     items = rtype.fallback_ranker.rank(context, prompt.candidates, rtype.limit)
@@ -140,7 +89,8 @@ async def test_llm_picks_are_served_with_candidate_details(
     assert result.items[0].title == "Event e3"
     assert result.items[0].details["near"] == "work (Midtown-Midtown South)"
     assert result.items[0].details["distance_km"] == 0.6
-    assert sorted(_offered(answered)) == ["e1", "e2", "e3"]  # e4 has ended
+    offered = [candidate["id"] for candidate in answered.llm_fences()["candidates"]]
+    assert sorted(offered) == ["e1", "e2", "e3"]  # e4 has ended
 
 
 async def test_llm_naming_a_non_candidate_gets_the_fallback_set(
@@ -160,7 +110,7 @@ async def test_unknown_user_fails_clearly(
 ) -> None:
     """A user the profile service does not know fails the refresh with UpstreamNotFound."""
     upstreams.profile("ghost", status=404)
-    upstreams.lie("/v1/users/ghost/locations", {"error": "nope"}, status=404)
+    upstreams.locations("ghost", status=404)
     with pytest.raises(UpstreamNotFound):
         await run_type("events", "ghost", plugins=portal_plugins, settings=portal_settings)
 

@@ -10,6 +10,7 @@ import attrs
 from portal_engine.models import Candidate
 from portal_engine.plugin_api import Context, Prompt
 from portal_engine.prompting import standard_messages
+from portal_engine.ranking import top
 
 from portal_engine_offers.schema import OfferDetails, price_after_discount
 from portal_engine_offers.scoring import Shopper, score
@@ -71,8 +72,7 @@ def select_candidates(context: Context, count: int, shopper: Shopper) -> list[Ca
         candidate = to_candidate(offer, shopper.segment)
         if candidate is not None:
             found.setdefault(candidate.id, candidate)
-    ranked = sorted(found.values(), key=lambda c: (-score(c.details, shopper), c.id))
-    return ranked[: max(count, 0)]
+    return top(found.values(), count, score=lambda c: score(c.details, shopper))
 
 
 def to_candidate(offer: Mapping[str, Any], segment: str) -> Candidate | None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 from portal_engine.models import Candidate, Item, Scalar
 from portal_engine.plugin_api import Context
+from portal_engine.ranking import rank_by
 
 from portal_engine_offers.scoring import Shopper, score
 
@@ -28,20 +29,12 @@ class OffersFallbackRanker:
             are ordered by id so the same context always gives the same set.
         """
         shopper = Shopper.from_context(context)
-        scored = sorted(
-            ((score(c.details, shopper), c) for c in candidates),
-            key=lambda pair: (-pair[0], pair[1].id),
+        return rank_by(
+            candidates,
+            score=lambda candidate: score(candidate.details, shopper),
+            reason=lambda candidate: reason(candidate.details, shopper),
+            limit=limit,
         )
-        return [
-            Item(
-                id=candidate.id,
-                title=candidate.title,
-                score=value,
-                reason=reason(candidate.details, shopper),
-                details=dict(candidate.details),
-            )
-            for value, candidate in scored[: max(limit, 0)]
-        ]
 
 
 def reason(details: Mapping[str, Scalar], shopper: Shopper) -> str:

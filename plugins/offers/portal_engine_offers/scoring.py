@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 from portal_engine.plugin_api import Context
+from portal_engine.ranking import name_key
 
 # The discount weighs most: it is what makes an offer an offer. Price fit comes next, and a
 # category the user cares about lifts an offer over an otherwise equal one.
@@ -44,9 +45,8 @@ INTEREST_CATEGORIES: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def category_key(category: object) -> str:
-    """Normalise a category name for comparison: ``" home decor "`` and ``"Home Decor"`` are one."""
-    return str(category or "").strip().casefold()
+#: Normalises a category name for comparison: ``" home decor "`` and ``"Home Decor"`` are one.
+category_key = name_key
 
 
 @attrs.frozen

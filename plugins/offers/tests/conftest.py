@@ -6,33 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from portal_engine.plugin_api import Context, FetchRequest, ServiceURLs
-
-SERVICES = ServiceURLs(
-    user_profile="http://profile.test", lie="http://lie.test", cis="http://cis.test"
-)
-
-
-def _customer(**overrides: Any) -> dict[str, Any]:
-    customer: dict[str, Any] = {
-        "customer_id": "u1",
-        "segment": "standard",
-        "price_level": 2,
-        "member_since": "2021-02-24",
-    }
-    customer.update(overrides)
-    return customer
+from portal_engine.plugin_api import Context, FetchRequest
+from portal_engine.testing import samples
 
 
 def _profile(**overrides: Any) -> dict[str, Any]:
-    profile: dict[str, Any] = {
-        "user_id": "u1",
-        "display_name": "Ana",
-        "price_level": 2,
-        "interests": ["Concerts", "Art"],
-    }
-    profile.update(overrides)
-    return profile
+    return samples.profile(**{"interests": ["Concerts", "Art"], **overrides})
 
 
 def _offer(offer_id: str, **overrides: Any) -> dict[str, Any]:
@@ -50,13 +29,13 @@ def _offer(offer_id: str, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def fetch_request() -> Callable[[str], FetchRequest]:
     """Make the request a fetcher gets for a user id."""
-    return lambda user_id: FetchRequest(user_id=user_id, type="offers", services=SERVICES)
+    return lambda user_id: samples.fetch_request(user_id, "offers")
 
 
 @pytest.fixture
 def customer() -> Callable[..., dict[str, Any]]:
     """Make a customer record as CIS sends it, with fields overridden."""
-    return _customer
+    return samples.customer
 
 
 @pytest.fixture
@@ -85,7 +64,7 @@ def context() -> Callable[..., Context]:
         *,
         no_profile: bool = False,
     ) -> Context:
-        record = customer if customer is not None else _customer()
+        record = customer if customer is not None else samples.customer()
         data: dict[str, Any] = {
             "offers": {"customer": record, "segment": record["segment"], "offers": offers}
         }

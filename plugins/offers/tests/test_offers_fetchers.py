@@ -9,12 +9,11 @@ import httpx
 import pytest
 from portal_engine.errors import UpstreamError, UpstreamNotFound
 from portal_engine.plugin_api import FetchRequest
+from portal_engine.testing.samples import ODD_USER_ID as ODD_ID
+from portal_engine.testing.samples import ODD_USER_ID_PATH as ODD_ID_PATH
 from pytest_httpx import HTTPXMock
 
 from portal_engine_offers.fetchers import OFFERS_LIMIT, OffersFetcher, ProfileFetcher
-
-ODD_ID = "team/a:b c"
-ODD_ID_PATH = "team%2Fa%3Ab%20c"
 
 Factory = Callable[..., Any]
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from portal_engine.errors import UpstreamNotFound
 from portal_engine.plugin_api import Context
-from portal_engine.prompting import read_fences
 from portal_engine.registry import Plugins
 from portal_engine.testing import Upstreams, assert_type_conforms, run_type
+from portal_engine.testing.samples import customer, profile
 
-CUSTOMER = {
-    "customer_id": "u1",
-    "segment": "standard",
-    "price_level": 2,
-    "member_since": "2021-02-24",
-}
-PROFILE = {
-    "user_id": "u1",
-    "display_name": "Demo User 1",
-    "price_level": 2,
-    "interests": ["Art", "Concerts"],
-}
+CUSTOMER = customer()
+PROFILE = profile(interests=["Art", "Concerts"])
 OFFERS = [
     {
         "id": "85123A",
@@ -53,7 +42,7 @@ OFFERS_PARAMS = {"segment": "standard", "limit": 50}
 @pytest.fixture
 def answered(upstreams: Upstreams) -> Upstreams:
     """CIS and the user profile service answer for user u1 as the real services would."""
-    upstreams.cis("/v1/customers/u1", CUSTOMER)
+    upstreams.customer("u1", CUSTOMER)
     upstreams.cis("/v1/offers", {"offers": OFFERS}, params=OFFERS_PARAMS)
     upstreams.profile("u1", PROFILE)
     return upstreams
@@ -91,10 +80,8 @@ async def test_llm_picks_are_served_with_candidate_details(
     assert tins.title == "Set of 3 Cake Tins Pantry Design"
     assert tins.details["price_after_discount_gbp"] == 3.71
     assert tins.details["segment"] == "standard"
-    (request,) = answered.llm_requests()
-    messages = json.loads(request.read())["messages"]
-    fences = read_fences("\n".join(message["content"] for message in messages))
-    assert {c["id"] for c in fences["candidates"]} == {"85123A", "22720", "21754"}
+    assert len(answered.llm_requests()) == 1
+    assert {c["id"] for c in answered.llm_fences()["candidates"]} == {"85123A", "22720", "21754"}
 
 
 async def test_llm_naming_a_non_candidate_gets_the_fallback_set(
@@ -115,7 +102,7 @@ async def test_unknown_customer_fails_clearly(
     upstreams: Upstreams, portal_plugins: Plugins, portal_settings: Any
 ) -> None:
     """A user CIS does not know fails the refresh with UpstreamNotFound."""
-    upstreams.cis("/v1/customers/ghost", {"error": "no user 'ghost'"}, status=404)
+    upstreams.customer("ghost", {"error": "no user 'ghost'"}, status=404)
     upstreams.profile("ghost", PROFILE)
     with pytest.raises(UpstreamNotFound, match="ghost"):
         await run_type("offers", "ghost", plugins=portal_plugins, settings=portal_settings)
@@ -125,7 +112,7 @@ async def test_profile_down_still_makes_a_set_for_the_segment(
     upstreams: Upstreams, portal_plugins: Plugins, portal_settings: Any
 ) -> None:
     """With the profile service failing, a set is still made and says the profile is missing."""
-    upstreams.cis("/v1/customers/u1", CUSTOMER)
+    upstreams.customer("u1", CUSTOMER)
     upstreams.cis("/v1/offers", {"offers": OFFERS}, params=OFFERS_PARAMS)
     upstreams.profile("u1", {"error": "down"}, status=500)
     upstreams.llm_picks(["85123A"])
