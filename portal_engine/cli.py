@@ -59,9 +59,10 @@ def demo(host: str, port: int, services_only: bool) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API on Hypercorn, configured from PORTAL_* settings."""
     from portal_engine.logs import configure_logging
-    from portal_engine.server import check_dependencies, hypercorn_config, run_asgi
+    from portal_engine.server import check_dependencies, check_port, hypercorn_config, run_asgi
     from portal_engine.settings import load_settings
 
+    check_port(host, port)
     settings = load_settings()
     configure_logging(settings)
     check_dependencies(settings)
@@ -149,10 +150,12 @@ def plugins(as_json: bool) -> None:
     """List every discovered plugin, its types, queues, hooks and load errors."""
     import attrs
 
+    from portal_engine.logs import configure_logging
     from portal_engine.registry import load_plugins
     from portal_engine.settings import load_settings
 
     settings = load_settings()
+    configure_logging(settings)  # logs go to stderr, so --json output stays parseable
     loaded = load_plugins(settings, strict=False)
     rows = []
     for record in loaded.records:
@@ -178,6 +181,39 @@ def plugins(as_json: bool) -> None:
                 click.echo(f"  error:  {row['error']}")
     if settings.strict_plugins and loaded.errors:
         sys.exit(1)
+
+
+@main.command("new-plugin")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where to create the package's folder.",
+)
+def new_plugin(name: str, directory: str) -> None:
+    """Create a plugin package for a new type NAME, ready to install and test."""
+    from pathlib import Path
+
+    from portal_engine.scaffold import create_plugin
+
+    try:
+        target = create_plugin(name, Path(directory))
+    except (ValueError, FileExistsError) as exc:
+        _fail(str(exc))
+        return
+    click.echo(
+        "\n".join(
+            [
+                f"created {target} with the type {name!r}; next, in this environment:",
+                f"  pip install -e '{target}[test]'",
+                f"  pytest {target}",
+                "  portal-engine plugins",
+            ]
+        )
+    )
 
 
 @main.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from typing import Any
 
 import redis
@@ -24,6 +25,23 @@ def hypercorn_config(host: str, port: int, **options: Any) -> Config:
     for name, value in options.items():
         setattr(config, name, value)
     return config
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a one-line error when ``host:port`` cannot be listened on.
+
+    Raises:
+        ConfigurationError: the port is taken (or the address is not this machine's).
+    """
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); stop what runs there or "
+                "choose another port with --port"
+            ) from None
 
 
 def run_asgi(app: Any, config: Config) -> None:

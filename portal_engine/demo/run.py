@@ -12,7 +12,7 @@ from portal_engine.api.app import create_app
 from portal_engine.demo.standins import create_standins_app
 from portal_engine.logs import configure_logging
 from portal_engine.registry import load_plugins
-from portal_engine.server import hypercorn_config, run_asgi
+from portal_engine.server import check_port, hypercorn_config, run_asgi
 from portal_engine.settings import Settings, load_settings
 
 #: Where the stand-ins live inside the demo's one server.
@@ -58,6 +58,7 @@ def _demo_environ() -> dict[str, str]:
 
 def run_demo(host: str, port: int) -> None:
     """Serve the API, an in-process worker and the stand-ins on one port until interrupted."""
+    check_port(host, port)
     settings = demo_settings(host, port)
     configure_logging(settings)
     plugins = load_plugins(settings)
@@ -88,6 +89,7 @@ def run_demo(host: str, port: int) -> None:
 
 def run_services_only(host: str, port: int) -> None:
     """Serve only the stand-in services; print the settings that point the engine at them."""
+    check_port(host, port)
     for name, value in standin_settings(f"http://{host}:{port}").items():
         click.echo(f"{name}={value}")
     click.echo(f"# stand-in services on http://{host}:{port}; Ctrl+C to stop", err=True)
