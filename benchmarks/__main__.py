@@ -60,14 +60,28 @@ async def _seed(settings: Settings, user_id: str) -> bytes:
     """Store a realistic 10-item dining set; return the JSON the API serves for it."""
     rtype = load_plugins(settings, only_types=["dining"]).types["dining"]
     now = utcnow()
-    items = [Item(f"4{n:07d}", f"Restaurant {n}", round(1 - n / 20, 3),
-                  "Japanese, which you like, 0.4 km from your home in Astoria; hygiene grade A.",
-                  {"cuisine": "Japanese", "place_type": "restaurant", "neighbourhood": "Astoria",
-                   "borough": "Queens", "address": f"{n} Main Street, 11103",
-                   "distance_km": 0.4, "near": "home (Astoria)", "inspection_grade": "A"})
-             for n in range(10)]
-    rset = RecommendationSet("dining", user_id, items, now, now + timedelta(hours=1), "llm",
-                             version=rtype.fingerprint)
+    items = [
+        Item(
+            f"4{n:07d}",
+            f"Restaurant {n}",
+            round(1 - n / 20, 3),
+            "Japanese, which you like, 0.4 km from your home in Astoria; hygiene grade A.",
+            {
+                "cuisine": "Japanese",
+                "place_type": "restaurant",
+                "neighbourhood": "Astoria",
+                "borough": "Queens",
+                "address": f"{n} Main Street, 11103",
+                "distance_km": 0.4,
+                "near": "home (Astoria)",
+                "inspection_grade": "A",
+            },
+        )
+        for n in range(10)
+    ]
+    rset = RecommendationSet(
+        "dining", user_id, items, now, now + timedelta(hours=1), "llm", version=rtype.fingerprint
+    )
     store = Store(connect(settings), settings)
     try:
         await store.put_set(rset, 3600)
@@ -79,8 +93,10 @@ async def _seed(settings: Settings, user_id: str) -> bytes:
 def _measure(name: str, port: int, path: str, seconds: float) -> Result:
     asyncio.run(run_load("127.0.0.1", port, path, 1.0))  # warm-up
     result = asyncio.run(run_load("127.0.0.1", port, path, seconds))
-    print(f"{name:>14}: {result.rate:7.0f} req/s  p50 {result.p50_ms:5.1f} ms  "
-          f"p99 {result.p99_ms:5.1f} ms  errors {result.errors}")
+    print(
+        f"{name:>14}: {result.rate:7.0f} req/s  p50 {result.p50_ms:5.1f} ms  "
+        f"p99 {result.p99_ms:5.1f} ms  errors {result.errors}"
+    )
     if result.errors:
         raise SystemExit(f"{name}: {result.errors} requests did not answer 200")
     return result
@@ -95,19 +111,29 @@ def main() -> int:
     settings = Settings(redis_url=REDIS_URL, broker_url=BROKER_URL, namespace=namespace)
     user_id = "bench-user"
     body = asyncio.run(_seed(settings, user_id))
-    env = {**os.environ, "PORTAL_REDIS_URL": REDIS_URL, "PORTAL_BROKER_URL": BROKER_URL,
-           "PORTAL_NAMESPACE": namespace, "PORTAL_LOG_LEVEL": "WARNING",
-           # The limiter runs (its Redis round trip is part of the path) but never refuses.
-           "PORTAL_RATE_LIMIT": os.environ.get("BENCH_RATE_LIMIT", "100000000/minute")}
+    env = {
+        **os.environ,
+        "PORTAL_REDIS_URL": REDIS_URL,
+        "PORTAL_BROKER_URL": BROKER_URL,
+        "PORTAL_NAMESPACE": namespace,
+        "PORTAL_LOG_LEVEL": "WARNING",
+        # The limiter runs (its Redis round trip is part of the path) but never refuses.
+        "PORTAL_RATE_LIMIT": os.environ.get("BENCH_RATE_LIMIT", "100000000/minute"),
+    }
     api_port, base_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"
         body_file.write_bytes(body)
         procs = [
-            subprocess.Popen([sys.executable, "-m", "benchmarks.baseline", str(base_port),
-                              str(body_file)], env=env),
-            subprocess.Popen([sys.executable, "-m", "portal_engine", "serve", "--port",
-                              str(api_port)], env=env, stderr=subprocess.DEVNULL),
+            subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.baseline", str(base_port), str(body_file)],
+                env=env,
+            ),
+            subprocess.Popen(
+                [sys.executable, "-m", "portal_engine", "serve", "--port", str(api_port)],
+                env=env,
+                stderr=subprocess.DEVNULL,
+            ),
         ]
         try:
             _wait(f"http://127.0.0.1:{base_port}/set", procs[0])

@@ -28,8 +28,9 @@ class Result:
         return self.requests / self.seconds
 
 
-async def _connection(host: str, port: int, request: bytes, until: float,
-                      latencies: list[float], errors: list[int]) -> None:
+async def _connection(
+    host: str, port: int, request: bytes, until: float, latencies: list[float], errors: list[int]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < until:
@@ -49,16 +50,18 @@ async def _connection(host: str, port: int, request: bytes, until: float,
         writer.close()
 
 
-async def run_load(host: str, port: int, path: str, seconds: float,
-                   connections: int = 32) -> Result:
+async def run_load(
+    host: str, port: int, path: str, seconds: float, connections: int = 32
+) -> Result:
     """Send ``GET path`` over ``connections`` keep-alive connections for ``seconds``."""
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
     until = started + seconds
-    await asyncio.gather(*(_connection(host, port, request, until, latencies, errors)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(host, port, request, until, latencies, errors) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - started
     latencies.sort()
     pick = lambda q: latencies[min(int(q * len(latencies)), len(latencies) - 1)] * 1000  # noqa: E731

@@ -2,12 +2,14 @@
 
 :func:`configure_logging` is called once by the API and by each worker process. Context such as
 ``request_id``, ``task_id`` and ``type`` is bound with ``structlog.contextvars`` and appears on
-every line logged inside that request or task. Secrets never reach a log line: the processor
-:func:`redact` masks values of keys that look secret.
+every line logged inside that request or task; Celery's "Task ... received" line, logged before
+its task runs, takes them from the message (:func:`celery_received_context`). Secrets never
+reach a log line: the processor :func:`redact` masks values of keys that look secret.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 import sys
@@ -26,6 +28,31 @@ def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
     for key in list(event):
         if _SECRET_KEY.search(key) and event[key]:
             event[key] = "***"
+    return event
+
+
+def celery_received_context(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Give Celery's "Task ... received" line the task id and request id its task logs with.
+
+    Celery logs it in the consumer, before the task runs and binds its context, so it carried
+    neither; the record holds the message's id and a repr of its kwargs, which is where the
+    request id travels.
+    """
+    record = event.get("_record")
+    data = getattr(record, "data", None)
+    if record is None or record.name != "celery.worker.strategy" or not isinstance(data, dict):
+        return event
+    if "id" not in data or "kwargs" not in data:
+        return event
+    event.setdefault("task_id", data["id"])
+    try:
+        kwargs = ast.literal_eval(data["kwargs"]) if isinstance(data["kwargs"], str) else None
+    except (ValueError, SyntaxError):  # a repr Celery cut short, or of a non-literal value
+        kwargs = None
+    if isinstance(kwargs, dict) and kwargs.get("request_id") is not None:
+        event.setdefault("request_id", kwargs["request_id"])
     return event
 
 
@@ -50,7 +77,7 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, celery_received_context],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = logging.StreamHandler(sys.stderr)

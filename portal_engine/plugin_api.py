@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import attrs
 import httpx
 
-from portal_engine.models import Candidate, Item, RecommendationSet
+from portal_engine.models import Candidate, Item
 
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: Names the API uses for its own paths under ``/recommendations/``.
@@ -73,6 +73,20 @@ class Prompt:
 
     messages: list[ChatMessage]
     candidates: list[Candidate]
+
+
+class Dated(Protocol):
+    """Anything that says when it expires and which version made it (a set, a cached set)."""
+
+    @property
+    def expires_at(self) -> datetime:
+        """When it stops being fresh."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """The fingerprint of the type that made it."""
+        ...
 
 
 @runtime_checkable
@@ -174,7 +188,7 @@ class RecommendationType:
 
         return f"{self.plugin_version}/{self.version}/{TEMPLATE_VERSION}"
 
-    def is_fresh(self, recommendation_set: RecommendationSet, now: datetime) -> bool:
+    def is_fresh(self, recommendation_set: Dated, now: datetime) -> bool:
         """True when the set has not expired and was made by this type as it is now."""
         return (
             recommendation_set.expires_at > now and recommendation_set.version == self.fingerprint

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import attrs
+import msgspec
 import redis.asyncio as aioredis
 
 from portal_engine.keys import Keys
@@ -41,6 +43,30 @@ def _loads(raw: bytes | str | None, cls: type[T]) -> T | None:
     return converter.structure(json.loads(raw), cls)
 
 
+class _Freshness(msgspec.Struct):
+    """The two fields a read needs to decide freshness, decoded without the rest."""
+
+    expires_at: datetime
+    version: str = ""
+
+
+@attrs.frozen
+class CachedSet:
+    """A cached set as stored: its JSON, and what decides whether it is fresh.
+
+    The API serves ``raw`` as it is when the set is fresh, so the hot read path neither
+    structures nor re-serialises the set.
+    """
+
+    raw: bytes
+    expires_at: datetime
+    version: str
+
+    def load(self) -> RecommendationSet:
+        """The full set."""
+        return converter.structure(json.loads(self.raw), RecommendationSet)
+
+
 class Store:
     """All of Portal Engine's state in Redis, for the API and the workers alike.
 
@@ -67,6 +93,19 @@ class Store:
         """The cached set of (type, user), or ``None``."""
         raw = await self.redis.get(self.keys.recommendation_set(type_name, user_id))
         return _loads(raw, RecommendationSet)
+
+    async def read_set(self, type_name: str, user_id: str) -> CachedSet | None:
+        """Read the cached set of (type, user) and note the user as active, in one round trip."""
+        active = self.keys.active_users(type_name)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(self.keys.recommendation_set(type_name, user_id))
+            pipe.zadd(active, {user_id: time.time()})
+            pipe.expire(active, self.settings.status_ttl)
+            raw, _, _ = await pipe.execute()
+        if raw is None:
+            return None
+        meta = msgspec.json.decode(raw, type=_Freshness)
+        return CachedSet(raw=raw, expires_at=meta.expires_at, version=meta.version)
 
     async def put_set(self, recommendation_set: RecommendationSet, ttl: int) -> None:
         """Store a set, replacing the previous one.

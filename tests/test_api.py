@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -100,8 +101,12 @@ async def _put_set(
     rtype = _state(app).plugins.types[type_name]
     made = utcnow() - timedelta(seconds=age)
     rset = RecommendationSet(
-        type_name, user_id, [Item("c1", "One", 0.9, "why")], made,
-        made + timedelta(seconds=600), "llm",
+        type_name,
+        user_id,
+        [Item("c1", "One", 0.9, "why")],
+        made,
+        made + timedelta(seconds=600),
+        "llm",
         version=rtype.fingerprint if version is None else version,
     )
     assert _state(app).store is not None
@@ -305,8 +310,8 @@ async def test_openapi_documents_every_endpoint(app: Quart, client: TestClientPr
     paths = spec["paths"]
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
-            path = rule.rule.replace("<", "{").replace(">", "}")
-            path = path.replace("{type_name}", "{type_name}")
+            # Converters (<type_name:type_name>) are not part of the documented path.
+            path = re.sub(r"<(?:[^:>]*:)?([^>]+)>", r"{\1}", rule.rule)
             assert path in paths, path
     read = paths["/api/v1/recommendations/{type_name}"]["get"]
     assert {"200", "202", "404"} <= set(read["responses"])

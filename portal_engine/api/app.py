@@ -21,8 +21,10 @@ from portal_engine.api.auth import (
     is_protected,
     security_schemes,
 )
+from portal_engine.api.converters import CONVERTERS
 from portal_engine.api.errors import error, register_error_handlers
 from portal_engine.api.ratelimit import RateLimiter, TooManyRequests
+from portal_engine.api.schemas import OpenAPI
 from portal_engine.api.state import EXTENSION, ApiState, store
 from portal_engine.redis_client import connect
 from portal_engine.registry import Plugins, load_plugins
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
     plugins = plugins or load_plugins(settings)
     app = Quart("portal_engine")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # Before QuartSchema and the blueprints: routes and the OpenAPI generator both use them.
+    app.url_map.converters.update(CONVERTERS)
     QuartSchema(
         app,
         conversion_preference="msgspec",
@@ -60,8 +64,10 @@ def create_app(settings: Settings | None = None, plugins: Plugins | None = None)
         swagger_ui_path="/docs",
         redoc_ui_path="/redoc",
         scalar_ui_path=None,
-        security_schemes=security_schemes(),
-        security=SECURITY,
+        # Declared only when enforced, so the docs never promise checks that do not happen.
+        security_schemes=security_schemes() if settings.auth_enabled else None,
+        security=SECURITY if settings.auth_enabled else None,
+        openapi_provider_class=OpenAPI,
     )
     # Health checks are for load balancers and orchestrators, which carry no credentials.
     security_scheme_blueprint(health.bp, [])

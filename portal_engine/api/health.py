@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from quart import Blueprint
-from quart_schema import validate_response
+from quart_schema import document_response, validate_response
 
 from portal_engine import __version__
-from portal_engine.api.schemas import Check, Health, SchemaResponse
+from portal_engine.api.schemas import Check, Health, Live, SchemaResponse
 from portal_engine.api.state import ApiState, state
 
 bp = Blueprint("health", __name__, url_prefix="/health")
@@ -69,6 +69,7 @@ async def ready() -> SchemaResponse:
 
 
 @bp.get("/live")
+@document_response(Live, 200)
 async def live() -> dict[str, str]:
     """200 while the process serves requests; needs no dependency."""
     return {"status": "alive"}

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from quart import Blueprint, ResponseReturnValue
-from quart_schema import validate_querystring, validate_response
+from quart_schema import document_response, validate_querystring, validate_response
 
 from portal_engine.api.schemas import (
-    ErrorBody,
+    COMMON_ERRORS,
+    NoContent,
     NotificationList,
     NotificationsQuery,
     SchemaResponse,
     UserQuery,
+    document_errors,
+    require_utf8_ids,
 )
 from portal_engine.api.state import store
 from portal_engine.errors import NotFound
 from portal_engine.models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+bp.before_request(require_utf8_ids)
 
 
 def _not_found(notification_id: str) -> NotFound:
@@ -26,6 +30,7 @@ def _not_found(notification_id: str) -> NotFound:
 @bp.get("/")
 @validate_querystring(NotificationsQuery)
 @validate_response(NotificationList, 200)
+@document_errors(*COMMON_ERRORS)
 async def list_notifications(query_args: NotificationsQuery) -> NotificationList:
     """The user's newest notifications and the number unread."""
     notes, unread = await store().list_notifications(query_args.user_id, query_args.limit)
@@ -35,7 +40,7 @@ async def list_notifications(query_args: NotificationsQuery) -> NotificationList
 @bp.post("/<notification_id>/read")
 @validate_querystring(UserQuery)
 @validate_response(Notification, 200)
-@validate_response(ErrorBody, 404)
+@document_errors(404, *COMMON_ERRORS)
 async def mark_read(notification_id: str, query_args: UserQuery) -> SchemaResponse:
     """Mark one of the user's notifications read."""
     note = await store().mark_read(query_args.user_id, notification_id)
@@ -46,7 +51,8 @@ async def mark_read(notification_id: str, query_args: UserQuery) -> SchemaRespon
 
 @bp.delete("/<notification_id>")
 @validate_querystring(UserQuery)
-@validate_response(ErrorBody, 404)
+@document_response(NoContent, 204)
+@document_errors(404, *COMMON_ERRORS)
 async def delete(notification_id: str, query_args: UserQuery) -> ResponseReturnValue:
     """Delete one of the user's notifications."""
     if not await store().delete_notification(query_args.user_id, notification_id):

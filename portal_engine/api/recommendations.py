@@ -6,19 +6,34 @@ import contextlib
 import re
 
 import attrs
-from quart import Blueprint, ResponseReturnValue, url_for
+import msgspec
+from quart import (
+    Blueprint,
+    Response,
+    ResponseReturnValue,
+    current_app,
+    request,
+    url_for,
+)
 from quart_schema import (
+    RequestSchemaValidationError,
+    document_response,
     validate_querystring,
     validate_request,
     validate_response,
 )
+from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 from structlog.contextvars import get_contextvars
+from werkzeug.exceptions import UnsupportedMediaType
 
 from portal_engine.api.schemas import (
+    BODY_ERRORS,
+    COMMON_ERRORS,
+    USER_ID_PATTERN,
     USER_ID_RULE,
     DismissRequest,
     DismissResponse,
-    ErrorBody,
+    NoContent,
     RefreshRequest,
     RefreshResponse,
     SchemaResponse,
@@ -26,15 +41,19 @@ from portal_engine.api.schemas import (
     TypeInfo,
     TypesResponse,
     UserQuery,
+    document_errors,
+    require_utf8_ids,
 )
 from portal_engine.api.state import state, store
 from portal_engine.errors import BadRequest, NotFound, ServiceUnavailable
-from portal_engine.models import RecommendationSet, TaskStatus, utcnow
+from portal_engine.models import RecommendationSet, TaskStatus, converter, utcnow
 from portal_engine.refreshes import start_refresh
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
+bp.before_request(require_utf8_ids)
 
-_USER_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
+
+_USER_ID = re.compile(USER_ID_PATTERN)
 _TASK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -47,6 +66,27 @@ def _task_ref(type_name: str, user_id: str, task_id: str) -> TaskRef:
     )
 
 
+@bp.before_request
+async def check_json_body() -> None:
+    """Refuse a body that is not declared JSON (415) or whose JSON types are wrong (400).
+
+    Quart reads a body that is not declared JSON as no body at all, so a form post or a
+    missing Content-Type was answered "Expected `object`, got `null`", which does not say what
+    to fix. quart-schema converts leniently, as a query string needs (``"5"`` to 5), but a JSON
+    body has types of its own: ``{"force": 0}`` was taken as false.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    schema = getattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, None)
+    if schema is None:
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    try:
+        msgspec.convert(await request.get_json(), schema[0], strict=True)
+    except msgspec.ValidationError as exc:
+        raise RequestSchemaValidationError(exc) from None
+
+
 def _request_id() -> str | None:
     value = get_contextvars().get("request_id")
     return str(value) if value is not None else None
@@ -54,45 +94,49 @@ def _request_id() -> str | None:
 
 @bp.get("/types")
 @validate_response(TypesResponse, 200)
+@document_errors(*COMMON_ERRORS)
 async def list_types() -> TypesResponse:
     """Every recommendation type, with its queue, TTL and the plugin that provides it."""
     types = sorted(state().plugins.types.values(), key=lambda t: t.name)
     return TypesResponse([TypeInfo(**t.describe()) for t in types])  # type: ignore[arg-type]
 
 
-@bp.get("/<type_name>")
+@bp.get("/<type_name:type_name>")
 @validate_querystring(UserQuery)
-@validate_response(RecommendationSet, 200)
-@validate_response(TaskRef, 202)
-@validate_response(ErrorBody, 404)
-async def get_recommendations(type_name: str, query_args: UserQuery) -> SchemaResponse:
+# Documented, not validated: the hot path answers the stored JSON as it is, and quart-schema
+# cannot validate a ready Response. What is stored was made by the one converter.
+@document_response(RecommendationSet, 200)
+@document_response(TaskRef, 202)
+@document_errors(404, *COMMON_ERRORS)
+async def get_recommendations(type_name: str, query_args: UserQuery) -> ResponseReturnValue:
     """The user's cached set (200); on a miss, 202 with the refresh task to poll.
 
     A set past its freshness is still served, with ``stale: true``, while one refresh runs.
     """
     rtype = state().rtype(type_name)
     user_id = query_args.user_id
-    cached = await store().get_set(rtype.name, user_id)
-    await store().touch_user(rtype.name, user_id)
+    cached = await store().read_set(rtype.name, user_id)
     if cached is not None and rtype.is_fresh(cached, utcnow()):
-        return cached, 200
+        # The hot path: the stored JSON is the answer, as it is.
+        return Response(cached.raw, status=200, content_type="application/json")
     if cached is not None:
         # Stale while revalidate: serve the last good set while one refresh runs. A broker
         # outage must not turn a servable set into an error.
         with contextlib.suppress(ServiceUnavailable):
             await start_refresh(store(), state().celery, rtype, user_id, _request_id())
-        return attrs.evolve(cached, stale=True), 200
+        return converter.unstructure(attrs.evolve(cached.load(), stale=True)), 200
     unknown = await store().unknown_user(rtype.name, user_id)
     if unknown is not None:
         raise NotFound(f"no recommendations for user {user_id!r}: {unknown}")
     task_id = await start_refresh(store(), state().celery, rtype, user_id, _request_id())
     ref = _task_ref(rtype.name, user_id, task_id)
-    return ref, 202, {"Location": ref.status_url}
+    return converter.unstructure(ref), 202, {"Location": ref.status_url}
 
 
-@bp.delete("/<type_name>")
+@bp.delete("/<type_name:type_name>")
 @validate_querystring(UserQuery)
-@validate_response(ErrorBody, 404)
+@document_response(NoContent, 204)
+@document_errors(404, *COMMON_ERRORS)
 async def delete_recommendations(type_name: str, query_args: UserQuery) -> ResponseReturnValue:
     """Forget the user's cached set; the next read starts a refresh."""
     rtype = state().rtype(type_name)
@@ -100,11 +144,11 @@ async def delete_recommendations(type_name: str, query_args: UserQuery) -> Respo
     return "", 204
 
 
-@bp.post("/<type_name>/dismiss")
+@bp.post("/<type_name:type_name>/dismiss")
 @validate_querystring(UserQuery)
 @validate_request(DismissRequest)
 @validate_response(DismissResponse, 200)
-@validate_response(ErrorBody, 404)
+@document_errors(404, *BODY_ERRORS, *COMMON_ERRORS)
 async def dismiss(type_name: str, query_args: UserQuery, data: DismissRequest) -> SchemaResponse:
     """Hide an item from this user: it leaves the cached set and never comes back."""
     rtype = state().rtype(type_name)
@@ -112,18 +156,17 @@ async def dismiss(type_name: str, query_args: UserQuery, data: DismissRequest) -
     return DismissResponse(rtype.name, query_args.user_id, data.item_id, removed), 200
 
 
-@bp.post("/refresh/<user_id>")
+@bp.post("/refresh/<user_id:user_id>")
 @validate_request(RefreshRequest)
 @validate_response(RefreshResponse, 202)
-@validate_response(ErrorBody, 404)
+@document_errors(404, *BODY_ERRORS, *COMMON_ERRORS)
 async def refresh(user_id: str, data: RefreshRequest) -> SchemaResponse:
     """Start a refresh of every type (or the listed ones); fresh sets are skipped unless forced."""
-    if not _USER_ID.match(user_id):
+    if not (len(user_id) <= 128 and _USER_ID.match(user_id)):
         raise BadRequest(USER_ID_RULE)
     api = state()
+    # An empty list is refused by the schema (minItems 1), so names is never empty.
     names = data.types if data.types is not None else sorted(api.plugins.types)
-    if not names:
-        raise BadRequest("types is empty; leave it out to refresh every type")
     rtypes = [api.rtype(name) for name in dict.fromkeys(names)]
     tasks: list[TaskRef] = []
     skipped: list[str] = []
@@ -140,7 +183,7 @@ async def refresh(user_id: str, data: RefreshRequest) -> SchemaResponse:
 
 @bp.get("/status/<task_id>")
 @validate_response(TaskStatus, 200)
-@validate_response(ErrorBody, 404)
+@document_errors(404, *COMMON_ERRORS)
 async def task_status(task_id: str) -> SchemaResponse:
     """Where a refresh task is: pending, started, retry, success or failure (with the error)."""
     if not _TASK_ID.match(task_id):

@@ -2,35 +2,66 @@
 
 quart-schema validates requests against these (through msgspec) and writes them into
 ``/openapi.json``; responses are the models of :mod:`portal_engine.models` where one fits.
+Also here: the errors each view documents (:func:`document_errors`), what quart-schema's
+``/openapi.json`` gets wrong (:class:`OpenAPI`), and the check that ids are UTF-8.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, TypeAlias
+from collections.abc import Callable
+from typing import Annotated, Any, TypeAlias, TypeVar
+from urllib.parse import unquote_to_bytes
 
 import attrs
 import msgspec
+from quart import Response, request
+from quart_schema import DataSource, document_response
+from quart_schema.openapi import OpenAPIProvider
+from werkzeug.routing import BaseConverter, Rule
 
+from portal_engine.errors import BadRequest
 from portal_engine.models import Notification
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 #: What a view with ``@validate_response`` returns when it sets the status (and headers): an
 #: attrs instance that quart-schema turns into JSON. Quart's ``ResponseReturnValue`` does not
 #: include attrs instances (the conversion is quart-schema's), so such views use this instead.
+#: A ready ``Response`` passes through as it is (the cached read's hot path).
 SchemaResponse: TypeAlias = (
-    tuple[attrs.AttrsInstance, int] | tuple[attrs.AttrsInstance, int, dict[str, str]]
+    tuple[attrs.AttrsInstance, int] | tuple[attrs.AttrsInstance, int, dict[str, str]] | Response
 )
 
+#: No control characters: C0 (NUL included), DEL and C1.
+USER_ID_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+
+_USER_ID = msgspec.Meta(
+    min_length=1,
+    max_length=128,
+    pattern=USER_ID_PATTERN,
+    description="The user's id: 1-128 characters, no control characters.",
+)
 #: A user id: 1-128 characters, no control characters (NUL included).
 UserId = Annotated[
     str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="The user's id: 1-128 characters, no control characters.",
-    ),
+    _USER_ID,
+    # quart-schema reads whether a query parameter is required from the parameter's own
+    # schema, while msgspec lists required fields on the object: without this the docs called
+    # ?user_id= optional, and clients built from them left it out (400).
+    msgspec.Meta(extra_json_schema={"required": True}),
 ]
+#: The JSON schema of a user id, for a path parameter.
+USER_ID_SCHEMA = msgspec.json.schema(Annotated[str, _USER_ID])
 USER_ID_RULE = "user_id must be 1-128 characters without control characters"
+
+#: Each request field's rule in words, for validation errors a person can act on.
+FIELD_RULES = {
+    "user_id": USER_ID_RULE,
+    "limit": "limit must be a whole number from 1 to 100",
+    "force": "force must be true or false",
+    "types": 'types must be a non-empty list of type names, e.g. ["dining"], or left out',
+    "item_id": "item_id must be a string of 1-256 characters",
+}
 
 
 @attrs.frozen
@@ -53,7 +84,8 @@ class RefreshRequest:
     """Body of ``POST /recommendations/refresh/{user_id}``."""
 
     force: bool = False
-    types: list[str] | None = None
+    # At least one: the docs said any list, and clients that sent [] were refused.
+    types: Annotated[list[str], msgspec.Meta(min_length=1)] | None = None
 
 
 @attrs.frozen
@@ -126,6 +158,89 @@ class ErrorBody:
 
     error: str
     status: int
+
+
+#: Errors any ``/api/v1`` request but health checks may get: malformed (400), no valid
+#: credentials (401), not this user's (403), rate limited (429), a dependency down (503).
+COMMON_ERRORS = (400, 401, 403, 429, 503)
+#: Errors of a request with a JSON body: too large (413), not declared JSON (415).
+BODY_ERRORS = (413, 415)
+
+
+@attrs.frozen
+class NoContent:
+    """Done; no body."""
+
+
+@attrs.frozen
+class Live:
+    """The process serves requests."""
+
+    status: str
+
+
+class OpenAPI(OpenAPIProvider):
+    """quart-schema's ``/openapi.json``, where it cannot say what this API does.
+
+    A JSON body is required: quart-schema leaves ``requestBody.required`` out, which means
+    optional, so clients built from the docs sent none and were refused. A path parameter whose
+    converter has an ``openapi_schema`` is documented with it, not as any string. A 204 has no
+    content, where quart-schema documents every response as JSON.
+    """
+
+    def build_request_body(
+        self, model: type[Any], source: DataSource
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The body as quart-schema documents it, marked required."""
+        body, definitions = super().build_request_body(model, source)
+        return {**body, "required": True}, definitions
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        """A path parameter as quart-schema documents it, or with its converter's schema."""
+        parameter = super().build_path_parameter(name, converter)
+        schema = getattr(converter, "openapi_schema", None)
+        if schema is not None:
+            parameter["schema"] = schema
+        return parameter
+
+    def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The paths as quart-schema documents them, without content for 204."""
+        paths, components = super().build_paths(rule)
+        for operations in paths.values():
+            for operation in operations.values():
+                operation["responses"].get(204, {}).pop("content", None)
+        return paths, components
+
+
+def document_errors(*statuses: int) -> Callable[[View], View]:
+    """Document :class:`ErrorBody` as a view's answer for each of ``statuses``.
+
+    Errors are raised, not returned, so they are documented rather than validated.
+    """
+
+    def decorator(view: View) -> View:
+        for status in statuses:
+            view = document_response(ErrorBody, status)(view)
+        return view
+
+    return decorator
+
+
+def require_utf8_ids() -> None:
+    """Refuse a path or query string whose percent-escapes are not UTF-8 (400).
+
+    Undecodable bytes do not fail on their own: Werkzeug keeps them in the query as ``%XX``
+    text and the server reads them in the path as U+FFFD. ``?user_id=%FF`` would then be the
+    user ``"%FF"`` (also ``?user_id=%25FF``), and ``/refresh/%FF`` the same user as
+    ``/refresh/%FE``: two ids, one user.
+    """
+    raw = request.scope.get("raw_path") or request.path.encode()
+    try:
+        unquote_to_bytes(raw + b"?" + request.query_string).decode()
+    except UnicodeDecodeError:
+        raise BadRequest(
+            "ids in the path and query string must be UTF-8, percent-encoded (e.g. 'é' as %C3%A9)"
+        ) from None
 
 
 @attrs.frozen
