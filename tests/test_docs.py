@@ -21,7 +21,19 @@ def test_readme_opens_with_the_demo_and_test_commands() -> None:
     """The README's first two commands run the demo and the tests."""
     demo, tests = _readme_commands()
     assert demo.endswith("portal-engine demo")
-    assert tests.endswith("pytest")
+    for plugin in ("dining", "events", "offers"):
+        assert f"-e plugins/{plugin}" in demo
+    assert tests.endswith("tox")
+
+
+def test_tox_runs_every_first_party_plugin_and_the_example() -> None:
+    """tox's default envs cover the core, every plugin folder, the example, lint and types."""
+    text = (ROOT / "tox.ini").read_text()
+    env_list = re.search(r"^env_list = (.*)$", text, re.MULTILINE)
+    assert env_list is not None
+    envs = {e.strip() for e in env_list.group(1).split(",")}
+    plugins = {p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists()}
+    assert {"core", "hello", "lint", "type"} | plugins <= envs
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
