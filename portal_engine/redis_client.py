@@ -27,7 +27,9 @@ def connect(settings: Settings) -> aioredis.Redis:
     return aioredis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=2.0,
-        socket_timeout=5.0,
+        # Our commands take milliseconds. With 5 s, a Redis that went silent (a network
+        # partition) held each API request for 10 s (one retry on timeout) before its 503.
+        socket_timeout=2.0,
         health_check_interval=15,
         retry_on_timeout=True,
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import cast
 
 import structlog
 from celery import Celery
+from redis.exceptions import WatchError
 
 from portal_engine.errors import ServiceUnavailable
 from portal_engine.plugin_api import RecommendationType
@@ -15,6 +17,12 @@ from portal_engine.worker.celery_app import REFRESH_TASK
 
 log = structlog.get_logger(__name__)
 
+#: Seconds the refresh lock outlives a successful refresh. A reader that found no set just
+#: before the worker stored one can take the lock a moment after the worker let it go; under a
+#: stampede of 200 cold reads that started 2-3 refreshes (and LLM calls) where one was enough.
+#: While the lock lingers such a reader gets the finished task (success, then a 200) instead.
+LOCK_LINGER = 5
+
 
 async def start_refresh(
     store: Store,
@@ -22,11 +30,15 @@ async def start_refresh(
     rtype: RecommendationType,
     user_id: str,
     request_id: str | None = None,
+    *,
+    force: bool = False,
 ) -> str:
     """Start one refresh of (type, user) unless one is already running; return its task id.
 
     However many callers ask at once, one task is queued: the first takes the lock in Redis and
-    the others get its task id.
+    the others get its task id. A lock still lingering after a finished refresh is taken over
+    when ``force`` is set or when the set is gone (deleted meanwhile): then the finished task
+    would answer nothing new.
 
     Raises:
         ServiceUnavailable: the broker cannot be reached (the lock is released again).
@@ -34,11 +46,17 @@ async def start_refresh(
     task_id = uuid.uuid4().hex
     holder = await store.claim_refresh(rtype.name, user_id, task_id)
     if holder is not None:
-        return holder
+        if not await _finished_and_stale(store, rtype, user_id, holder, force):
+            return holder
+        await store.release_refresh(rtype.name, user_id, holder)
+        holder = await store.claim_refresh(rtype.name, user_id, task_id)
+        if holder is not None:
+            return holder  # another caller took it over first: share its task
     await store.put_status(task_id, "pending", rtype.name, user_id)
+    timeout = store.settings.broker_timeout
     try:
         # kombu publishes synchronously; keep the event loop free while it does.
-        await asyncio.to_thread(
+        publish = asyncio.to_thread(
             celery.send_task,
             REFRESH_TASK,
             args=[rtype.name, user_id],
@@ -46,7 +64,14 @@ async def start_refresh(
             queue=rtype.queue,
             routing_key=rtype.queue,
             task_id=task_id,
+            # Wait this long for the broker's confirm (see confirm_publish in celery_app), so a
+            # silent broker is a 503 within seconds instead of a lost task.
+            confirm_timeout=timeout,
         )
+        # Against a silent broker kombu's retries (the confirm, then reconnects, each waiting up
+        # to the timeout) add up to 4-5x the timeout; answer within 2x. A publish still going
+        # on in its thread may yet land: the task is idempotent and releases only its own lock.
+        await asyncio.wait_for(publish, timeout=2 * timeout)
     except Exception as exc:
         log.error("could not queue refresh", error=f"{type(exc).__name__}: {exc}")
         await store.release_refresh(rtype.name, user_id, task_id)
@@ -55,3 +80,33 @@ async def start_refresh(
         raise ServiceUnavailable(message) from exc
     log.info("refresh queued", task_id=task_id, type=rtype.name, queue=rtype.queue)
     return task_id
+
+
+async def _finished_and_stale(
+    store: Store, rtype: RecommendationType, user_id: str, holder: str, force: bool
+) -> bool:
+    status = await store.get_status(holder)
+    if status is None or status.state not in ("success", "failure"):
+        return False  # still running: everybody shares it
+    return force or await store.get_set(rtype.name, user_id) is None
+
+
+async def linger_refresh(
+    store: Store, type_name: str, user_id: str, task_id: str, seconds: int = LOCK_LINGER
+) -> None:
+    """After a successful refresh, let its lock expire in ``seconds`` instead of releasing it.
+
+    Only if ``task_id`` still holds it; see :data:`LOCK_LINGER` for why.
+    """
+    key = store.keys.refresh_lock(type_name, user_id)
+    async with store.redis.pipeline(transaction=True) as pipe:
+        try:
+            await pipe.watch(key)
+            holder = await pipe.get(key)
+            if holder is not None and cast(bytes, holder).decode() == task_id:
+                # redis-py leaves the asyncio Pipeline.multi unannotated.
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.expire(key, seconds)
+                await pipe.execute()
+        except WatchError:
+            pass  # someone else changed the lock meanwhile: it is no longer ours

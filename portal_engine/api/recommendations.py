@@ -176,7 +176,9 @@ async def refresh(user_id: str, data: RefreshRequest) -> SchemaResponse:
             if cached is not None and rtype.is_fresh(cached, utcnow()):
                 skipped.append(rtype.name)
                 continue
-        task_id = await start_refresh(store(), api.celery, rtype, user_id, _request_id())
+        task_id = await start_refresh(
+            store(), api.celery, rtype, user_id, _request_id(), force=data.force
+        )
         tasks.append(_task_ref(rtype.name, user_id, task_id))
     return RefreshResponse(user_id=user_id, tasks=tasks, skipped=skipped), 202
 

@@ -13,11 +13,21 @@ Endpoints, under the ``/prefetch`` prefix:
   an OpenAI-style error body. Any ``Authorization`` header is accepted.
 * ``GET /_stats`` - ``{"chat_completions": N}``, the calls received since start or reset.
 * ``POST /_stats/reset`` - sets the counter back to zero.
+* ``GET /_control`` and ``POST /_control`` - fault injection, a development and test control
+  (never part of a real LLM server): ``{"delay": seconds, "fail_next": n, "fail_status": code}``
+  makes every completion wait ``delay`` seconds before answering (0 to stop; lowering it also
+  releases the calls already waiting) and the next ``n`` completions answer HTTP
+  ``fail_status`` (500 unless given) with an OpenAI-style error body. Keys left out keep their
+  value. Both answer the current control with ``in_flight``, the completions being answered
+  right now (waiting out a delay included), and ``chat_completions``, the count ``_stats``
+  gives (injected failures count as calls too).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import time
 from typing import Any
 
@@ -35,14 +45,41 @@ class _Stats:
     chat_completions: int = 0
 
 
+@attrs.define
+class _Control:
+    """Faults to inject into the completions (``/_control``); all off by default."""
+
+    delay: float = 0.0
+    fail_next: int = 0
+    fail_status: int = 500
+    in_flight: int = 0
+
+
 def create_prefetch_blueprint() -> Blueprint:
     """A fresh Prefetch stand-in blueprint (``/prefetch``) with its own call counter."""
     blueprint = Blueprint("prefetch", __name__, url_prefix="/prefetch")
     stats = _Stats()
+    control = _Control()
 
     @blueprint.post("/v1/chat/completions")
     async def chat_completions() -> ResponseReturnValue:
         stats.chat_completions += 1
+        control.in_flight += 1
+        try:
+            # Re-read the delay while waiting, so lowering it releases calls already waiting.
+            started = time.monotonic()
+            while (left := control.delay - (time.monotonic() - started)) > 0:
+                await asyncio.sleep(min(left, 0.05))
+            if control.fail_next > 0:
+                control.fail_next -= 1
+                error = _openai_error("injected failure (POST /prefetch/_control fail_next)")
+                error["error"]["type"] = "server_error"
+                return error, control.fail_status
+            return await _answer()
+        finally:
+            control.in_flight -= 1
+
+    async def _answer() -> ResponseReturnValue:
         body = await request.get_json(force=True, silent=True)
         try:
             model, text = _read_request(body)
@@ -79,6 +116,32 @@ def create_prefetch_blueprint() -> Blueprint:
     async def reset_stats() -> ResponseReturnValue:
         stats.chat_completions = 0
         return {"chat_completions": 0}
+
+    def _control_json() -> dict[str, Any]:
+        return {**attrs.asdict(control), "chat_completions": stats.chat_completions}
+
+    @blueprint.get("/_control")
+    async def get_control() -> ResponseReturnValue:
+        return _control_json()
+
+    @blueprint.post("/_control")
+    async def set_control() -> ResponseReturnValue:
+        # A development and test control: inject delays and failures into the completions.
+        body = await request.get_json(force=True, silent=True)
+        if not isinstance(body, dict) or not set(body) <= {"delay", "fail_next", "fail_status"}:
+            return {"error": 'send a JSON object with "delay", "fail_next" or "fail_status"'}, 400
+        try:
+            delay = float(body.get("delay", control.delay))
+            fail_next = int(body.get("fail_next", control.fail_next))
+            fail_status = int(body.get("fail_status", control.fail_status))
+        except (TypeError, ValueError):
+            return {"error": "delay must be a number, fail_next and fail_status integers"}, 400
+        if not (math.isfinite(delay) and 0 <= delay <= 3600):
+            return {"error": "delay must be from 0 to 3600 seconds"}, 400
+        if fail_next < 0 or not 400 <= fail_status <= 599:
+            return {"error": "fail_next must be 0 or more, fail_status from 400 to 599"}, 400
+        control.delay, control.fail_next, control.fail_status = delay, fail_next, fail_status
+        return _control_json()
 
     return blueprint
 

@@ -56,7 +56,12 @@ def create_celery(settings: Settings, plugins: Plugins) -> Celery:
         },
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
-        broker_transport_options={"polling_interval": 0.05} if settings.broker_url is None else {},
+        # On RabbitMQ, publisher confirms: without them a publish into a connection that went
+        # silent (a network partition) "succeeds" into the socket buffer and the task is lost
+        # while the API answers 202 and holds the refresh lock for it. See start_refresh.
+        broker_transport_options=(
+            {"polling_interval": 0.05} if settings.broker_url is None else {"confirm_publish": True}
+        ),
     )
     app.portal_settings = settings
     app.portal_plugins = plugins

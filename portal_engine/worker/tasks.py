@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import redis.exceptions
 import structlog
 from celery import Celery, Task
 
 from portal_engine import pipeline
 from portal_engine.errors import PipelineError, UpstreamNotFound
+from portal_engine.refreshes import linger_refresh
 from portal_engine.worker.celery_app import REFRESH_TASK
 from portal_engine.worker.runtime import WorkerRuntime
 
 log = structlog.get_logger(__name__)
+
+#: Retries of a task that lost Redis midway (see :func:`refresh`).
+REDIS_RETRIES = 10
 
 
 def runtime_of(app: Celery) -> WorkerRuntime:
@@ -34,6 +39,7 @@ async def run_refresh(
         task_id=task_id, type=type_name, user_id=user_id, request_id=request_id
     ):
         rtype = deps.plugins.get(type_name)
+        stored = False
         deliveries = await store.count_delivery(task_id)
         if deliveries > deps.settings.max_deliveries:
             # Each earlier delivery ended without an outcome: its worker died mid-task (acks_late
@@ -54,6 +60,7 @@ async def run_refresh(
             await store.put_status(task_id, "started", type_name, user_id)
             log.info("refresh started")
             await pipeline.refresh(deps, rtype, user_id)
+            stored = True
         except PipelineError as exc:
             log.warning("refresh failed", error=str(exc))
             await store.put_status(task_id, "failure", type_name, user_id, str(exc))
@@ -84,7 +91,12 @@ async def run_refresh(
             )
             return "failure"
         finally:
-            await store.release_refresh(type_name, user_id, task_id)
+            if stored:
+                # Keep the lock a few seconds more: a reader that saw no set just before it
+                # was stored then gets this task, not a second refresh and LLM call.
+                await linger_refresh(store, type_name, user_id, task_id)
+            else:
+                await store.release_refresh(type_name, user_id, task_id)
         await store.put_status(task_id, "success", type_name, user_id)
         return "success"
 
@@ -99,9 +111,18 @@ def refresh(
     app (the current app is thread-local), which knows nothing of our settings.
     """
     task_id = task.request.id or ""
-    return runtime_of(task.portal_app).run(
-        lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
-    )
+    try:
+        return runtime_of(task.portal_app).run(
+            lambda deps: run_refresh(deps, task_id, type_name, user_id, request_id)
+        )
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        # Redis went away mid-task, so no outcome was recorded and the refresh lock is still
+        # this task's: without a retry every read of (type, user) waited on a task that was
+        # over until the lock expired (PORTAL_LOCK_TTL). The task is idempotent; run it again
+        # once Redis is back, waiting 1, 2, 4 ... 30 s (about 3 minutes in all).
+        retries = task.request.retries
+        log.warning("Redis unavailable, refresh retried", retries=retries, error=str(exc))
+        raise task.retry(exc=exc, countdown=min(2**retries, 30), max_retries=REDIS_RETRIES) from exc
 
 
 def register_tasks(app: Celery) -> None:
