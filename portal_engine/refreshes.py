@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import cast
 
 import structlog
 from celery import Celery
-from redis.exceptions import WatchError
 
 from portal_engine.errors import ServiceUnavailable
 from portal_engine.plugin_api import RecommendationType
@@ -89,24 +87,3 @@ async def _finished_and_stale(
     if status is None or status.state not in ("success", "failure"):
         return False  # still running: everybody shares it
     return force or await store.get_set(rtype.name, user_id) is None
-
-
-async def linger_refresh(
-    store: Store, type_name: str, user_id: str, task_id: str, seconds: int = LOCK_LINGER
-) -> None:
-    """After a successful refresh, let its lock expire in ``seconds`` instead of releasing it.
-
-    Only if ``task_id`` still holds it; see :data:`LOCK_LINGER` for why.
-    """
-    key = store.keys.refresh_lock(type_name, user_id)
-    async with store.redis.pipeline(transaction=True) as pipe:
-        try:
-            await pipe.watch(key)
-            holder = await pipe.get(key)
-            if holder is not None and cast(bytes, holder).decode() == task_id:
-                # redis-py leaves the asyncio Pipeline.multi unannotated.
-                pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.expire(key, seconds)
-                await pipe.execute()
-        except WatchError:
-            pass  # someone else changed the lock meanwhile: it is no longer ours

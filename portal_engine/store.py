@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import attrs
 import msgspec
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from portal_engine.keys import Keys
 from portal_engine.models import (
@@ -172,6 +174,28 @@ class Store:
 
     async def release_refresh(self, type_name: str, user_id: str, task_id: str) -> None:
         """Release the lock of (type, user) if ``task_id`` still holds it."""
+        await self._if_holder(type_name, user_id, task_id, lambda pipe, key: pipe.delete(key))
+
+    async def linger_refresh(
+        self, type_name: str, user_id: str, task_id: str, seconds: int
+    ) -> None:
+        """Let the lock of (type, user) expire in ``seconds`` if ``task_id`` still holds it.
+
+        A finished refresh keeps its lock a moment: a reader that found no set just before it
+        was stored then gets this task (success, then a 200) instead of starting another.
+        """
+        await self._if_holder(
+            type_name, user_id, task_id, lambda pipe, key: pipe.expire(key, seconds)
+        )
+
+    async def _if_holder(
+        self,
+        type_name: str,
+        user_id: str,
+        task_id: str,
+        action: Callable[[Pipeline, str], object],
+    ) -> None:
+        """Apply ``action`` to the lock, atomically, only while ``task_id`` holds it."""
         key = self.keys.refresh_lock(type_name, user_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             try:
@@ -180,7 +204,7 @@ class Store:
                 if holder is not None and cast(bytes, holder).decode() == task_id:
                     # redis-py leaves the asyncio Pipeline.multi unannotated.
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.delete(key)
+                    action(pipe, key)
                     await pipe.execute()
             except aioredis.WatchError:
                 pass  # someone else changed the lock meanwhile: it is no longer ours

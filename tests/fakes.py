@@ -7,7 +7,15 @@ from typing import Any
 
 import httpx
 
-from portal_engine import Candidate, Context, FetchRequest, Item, Prompt
+from portal_engine import (
+    Candidate,
+    Context,
+    FetchRequest,
+    Item,
+    Prompt,
+    RecommendationType,
+    hookimpl,
+)
 from portal_engine.prompting import standard_messages
 
 
@@ -38,3 +46,28 @@ class Ranker:
     def rank(self, context: Context, candidates: Sequence[Candidate], limit: int) -> list[Item]:
         """Score every candidate 0.5."""
         return [Item(c.id, c.title, 0.5, "because") for c in candidates][:limit]
+
+
+def fake_type(name: str, *, ttl: int = 600, builder: Builder | None = None) -> RecommendationType:
+    """A type offering candidate ``c1``, with no upstream, described as "<name> things"."""
+    return RecommendationType(
+        name=name,
+        description=f"{name} things",
+        fetchers=[NoFetch()],
+        prompt_builder=builder or Builder(),
+        fallback_ranker=Ranker(),
+        ttl=ttl,
+    )
+
+
+class FakeTypes:
+    """A plugin registering :func:`fake_type` types of the given names."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names or ("alpha",)
+
+    @hookimpl
+    def register_types(self, registry: Any) -> None:
+        """Register one fake type per name."""
+        for name in self.names:
+            registry.add(fake_type(name))

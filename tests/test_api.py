@@ -5,67 +5,22 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
-import httpx
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol
 
 from portal_engine import (
-    Candidate,
-    Context,
-    FetchRequest,
     Item,
-    Prompt,
-    RecommendationType,
-    hookimpl,
 )
 from portal_engine.api.app import create_app
 from portal_engine.api.state import ApiState
 from portal_engine.models import RecommendationSet, utcnow
-from portal_engine.prompting import standard_messages
 from portal_engine.registry import load_plugins
 from portal_engine.settings import Settings
-
-
-class _NoFetch:
-    name = "nothing"
-    optional = True
-
-    async def fetch(self, client: httpx.AsyncClient, request: FetchRequest) -> Any:
-        raise httpx.ConnectError("no upstream in API tests")
-
-
-class _Builder:
-    async def build(self, context: Context, limit: int) -> Prompt:
-        candidates = [Candidate("c1", "One")]
-        return Prompt(
-            standard_messages("x", user={}, candidates=candidates, limit=limit), candidates
-        )
-
-
-class _Ranker:
-    def rank(self, context: Context, candidates: Sequence[Candidate], limit: int) -> list[Item]:
-        return [Item(c.id, c.title, 0.5, "because") for c in candidates][:limit]
-
-
-class _TestPlugin:
-    @hookimpl
-    def register_types(self, registry: Any) -> None:
-        for name in ("alpha", "beta"):
-            registry.add(
-                RecommendationType(
-                    name=name,
-                    description=f"{name} things",
-                    fetchers=[_NoFetch()],
-                    prompt_builder=_Builder(),
-                    fallback_ranker=_Ranker(),
-                    ttl=600,
-                )
-            )
+from tests.fakes import FakeTypes
 
 
 @pytest.fixture
@@ -77,7 +32,7 @@ async def app() -> AsyncIterator[Quart]:
         upstream_attempts=1,
         prefetch_url="http://127.0.0.1:9/prefetch",
     )
-    plugins = load_plugins(only=(), extra=[("testplugin", _TestPlugin())])
+    plugins = load_plugins(only=(), extra=[("testplugin", FakeTypes("alpha", "beta"))])
     quart_app = create_app(settings, plugins)
     async with quart_app.test_app() as test_app:
         yield test_app.app  # type: ignore[misc]

@@ -18,11 +18,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from quart.typing import TestClientProtocol as Client
 
-from portal_engine import RecommendationType, hookimpl
 from portal_engine.errors import ConfigurationError
 from portal_engine.registry import Plugins, load_plugins
 from portal_engine.settings import Settings, load_settings
-from tests.fakes import Builder, NoFetch, Ranker
+from tests.fakes import FakeTypes
 
 if TYPE_CHECKING:
     from tests.conftest import StartApp
@@ -32,21 +31,6 @@ OTHER_KEY = "svc-key-" + "o" * 24
 SECRET = "hs256-secret-" + "s" * 40
 READ = "/api/v1/recommendations/alpha"
 TYPES = "/api/v1/recommendations/types"
-
-
-class _Plugin:
-    @hookimpl
-    def register_types(self, registry: Any) -> None:
-        registry.add(
-            RecommendationType(
-                name="alpha",
-                description="alpha things",
-                fetchers=[NoFetch()],
-                prompt_builder=Builder(),
-                fallback_ranker=Ranker(),
-                ttl=600,
-            )
-        )
 
 
 def _settings(**changes: Any) -> Settings:
@@ -60,7 +44,7 @@ def _settings(**changes: Any) -> Settings:
 
 
 def _plugins() -> Plugins:
-    return load_plugins(only=(), extra=[("testplugin", _Plugin())])
+    return load_plugins(only=(), extra=[("testplugin", FakeTypes())])
 
 
 AppFactory = Callable[..., Any]

@@ -16,14 +16,14 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from portal_engine import Item, RecommendationType, hookimpl
+from portal_engine import Item
 from portal_engine.api.app import create_app
 from portal_engine.api.state import ApiState
 from portal_engine.models import RecommendationSet, utcnow
 from portal_engine.registry import load_plugins
 from portal_engine.settings import Settings
 from tests.e2e.processes import ENGINE, clean_env, free_port, running, wait_http
-from tests.fakes import Builder, NoFetch, Ranker
+from tests.fakes import FakeTypes
 
 API = "/api/v1"
 READ = f"{API}/recommendations/alpha"
@@ -37,21 +37,6 @@ USER_ID_RULE = "user_id must be 1-128 characters without control characters"
 JSON_ONLY = "Content-Type: application/json"
 
 
-class _Plugin:
-    @hookimpl
-    def register_types(self, registry: Any) -> None:
-        registry.add(
-            RecommendationType(
-                name="alpha",
-                description="alpha things",
-                fetchers=[NoFetch()],
-                prompt_builder=Builder(),
-                fallback_ranker=Ranker(),
-                ttl=600,
-            )
-        )
-
-
 @pytest.fixture
 async def app() -> AsyncIterator[Quart]:
     """The API on embedded defaults with the type ``alpha``, serving."""
@@ -61,7 +46,7 @@ async def app() -> AsyncIterator[Quart]:
         upstream_attempts=1,
         prefetch_url="http://127.0.0.1:9/prefetch",
     )
-    plugins = load_plugins(only=(), extra=[("badinput", _Plugin())])
+    plugins = load_plugins(only=(), extra=[("badinput", FakeTypes())])
     async with create_app(settings, plugins).test_app() as test_app:
         yield test_app.app  # type: ignore[misc]
 

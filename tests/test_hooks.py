@@ -12,7 +12,7 @@ from portal_engine.models import RecommendationSet
 from portal_engine.registry import Plugins, load_plugins
 from portal_engine.store import Store
 from portal_engine.testing import TEST_SETTINGS, Upstreams, run_type
-from tests.fakes import Builder, NoFetch, Ranker
+from tests.fakes import Builder, FakeTypes, NoFetch, Ranker
 
 HOOKS = sorted(
     name
@@ -21,25 +21,11 @@ HOOKS = sorted(
 )
 
 
-class _Type:
-    @hookimpl
-    def register_types(self, registry: Any) -> None:
-        registry.add(
-            RecommendationType(
-                name="alpha",
-                description="d",
-                fetchers=[NoFetch()],
-                prompt_builder=Builder(),
-                fallback_ranker=Ranker(),
-            )
-        )
-
-
 def _plugins(*extra: object) -> Plugins:
     return load_plugins(
         only=(),
         strict=True,
-        extra=[("type", _Type()), *((f"p{i}", p) for i, p in enumerate(extra))],
+        extra=[("type", FakeTypes()), *((f"p{i}", p) for i, p in enumerate(extra))],
     )
 
 

@@ -9,18 +9,11 @@ import pytest
 
 from portal_engine.errors import ServiceUnavailable
 from portal_engine.models import Item, RecommendationSet, utcnow
-from portal_engine.plugin_api import RecommendationType
-from portal_engine.refreshes import linger_refresh, start_refresh
+from portal_engine.refreshes import LOCK_LINGER, start_refresh
 from portal_engine.store import Store
-from tests.fakes import Builder, NoFetch, Ranker
+from tests.fakes import fake_type
 
-RTYPE = RecommendationType(
-    name="alpha",
-    description="d",
-    fetchers=[NoFetch()],
-    prompt_builder=Builder(),
-    fallback_ranker=Ranker(),
-)
+RTYPE = fake_type("alpha")
 
 
 class FakeCelery:
@@ -46,7 +39,7 @@ async def _finish(store: Store, task_id: str, *, with_set: bool = True) -> None:
             ),
             3600,
         )
-    await linger_refresh(store, "alpha", "u1", task_id)
+    await store.linger_refresh("alpha", "u1", task_id, LOCK_LINGER)
     await store.put_status(task_id, "success", "alpha", "u1")
 
 

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
-from portal_engine import RecommendationType, hookimpl
 from portal_engine.demo.standins import create_standins_app
 from portal_engine.registry import load_plugins
 from portal_engine.settings import Settings
 from portal_engine.testing import Upstreams, assert_type_conforms, run_type
 from portal_engine.testing.conformance import ConformanceError
-from tests.fakes import Builder, NoFetch, Ranker
-
-
-class _FakeType:
-    @hookimpl
-    def register_types(self, registry: Any) -> None:
-        registry.add(
-            RecommendationType(
-                name="alpha",
-                description="d",
-                fetchers=[NoFetch()],
-                prompt_builder=Builder(),
-                fallback_ranker=Ranker(),
-            )
-        )
+from tests.fakes import FakeTypes
 
 
 async def test_run_type_against_the_standins_through_a_transport() -> None:
@@ -46,7 +29,7 @@ async def test_run_type_against_the_standins_through_a_transport() -> None:
 async def test_llm_fences_show_what_the_model_saw(upstreams: Upstreams) -> None:
     """llm_fences decodes the prompt's data blocks, so a test can check what was sent."""
     upstreams.llm_picks(["c1"])
-    plugins = load_plugins(only=(), strict=True, extra=[("fake", _FakeType())])
+    plugins = load_plugins(only=(), strict=True, extra=[("fake", FakeTypes())])
     result = await run_type("alpha", "u1", plugins=plugins)
     assert [i.id for i in result.items] == ["c1"]
     fences = upstreams.llm_fences()

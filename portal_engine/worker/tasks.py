@@ -11,7 +11,7 @@ from celery import Celery, Task
 
 from portal_engine import pipeline
 from portal_engine.errors import PipelineError, UpstreamNotFound
-from portal_engine.refreshes import linger_refresh
+from portal_engine.refreshes import LOCK_LINGER
 from portal_engine.worker.celery_app import REFRESH_TASK
 from portal_engine.worker.runtime import WorkerRuntime
 
@@ -94,7 +94,7 @@ async def run_refresh(
             if stored:
                 # Keep the lock a few seconds more: a reader that saw no set just before it
                 # was stored then gets this task, not a second refresh and LLM call.
-                await linger_refresh(store, type_name, user_id, task_id)
+                await store.linger_refresh(type_name, user_id, task_id, LOCK_LINGER)
             else:
                 await store.release_refresh(type_name, user_id, task_id)
         await store.put_status(task_id, "success", type_name, user_id)
