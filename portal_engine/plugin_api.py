@@ -153,7 +153,8 @@ class RecommendationType:
         queue: the Celery queue of its tasks; ``portal.<name>`` by default.
         ttl: seconds a set stays fresh.
         limit: how many items a set holds.
-        refresh_interval: seconds between scheduled refreshes of active users (``beat``).
+        refresh_interval: seconds after a user's last read during which ``beat`` keeps their
+            set fresh, refreshing it before it expires.
         version: bump it when the prompt or ranking changes, so cached sets count as stale.
         details_schema: optional attrs class that every candidate's ``details`` must fit.
     """

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from celery import Celery
 
 from portal_engine.errors import ServiceUnavailable
-from portal_engine.models import utcnow
 from portal_engine.redis_client import connect
 from portal_engine.refreshes import start_refresh
 from portal_engine.registry import Plugins, load_plugins
@@ -22,16 +21,19 @@ log = structlog.get_logger(__name__)
 
 
 async def refresh_due(store: Store, plugins: Plugins, celery: Celery, now: float) -> int:
-    """Start refreshes for active users whose set expires within a fifth of its TTL.
+    """Refresh the sets of active users that expire within a fifth of their TTL.
 
-    A user is active for a type when they asked for it within its ``refresh_interval``.
-    Returns how many refreshes were started.
+    A user is active for a type when they read it within its ``refresh_interval`` before
+    ``now`` (a Unix time). A refresh already running is joined, not repeated.
+
+    Returns:
+        How many (type, user) refreshes were asked for.
     """
     started = 0
     for rtype in plugins.types.values():
+        soon = datetime.fromtimestamp(now, UTC) + timedelta(seconds=rtype.ttl / 5)
         for user_id in await store.active_users(rtype.name, now - rtype.refresh_interval):
             current = await store.get_set(rtype.name, user_id)
-            soon = utcnow() + timedelta(seconds=rtype.ttl / 5)
             if current is not None and rtype.is_fresh(current, soon):
                 continue
             await start_refresh(store, celery, rtype, user_id)

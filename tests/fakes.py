@@ -71,3 +71,16 @@ class FakeTypes:
         """Register one fake type per name."""
         for name in self.names:
             registry.add(fake_type(name))
+
+
+class FakeCelery:
+    """Records what would be published; can play a broker that is down."""
+
+    def __init__(self, down: bool = False) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.down = down
+
+    def send_task(self, name: str, **options: Any) -> None:
+        if self.down:
+            raise ConnectionError("broker down")
+        self.sent.append({"name": name, **options})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -11,22 +10,9 @@ from portal_engine.errors import ServiceUnavailable
 from portal_engine.models import Item, RecommendationSet, utcnow
 from portal_engine.refreshes import LOCK_LINGER, start_refresh
 from portal_engine.store import Store
-from tests.fakes import fake_type
+from tests.fakes import FakeCelery, fake_type
 
 RTYPE = fake_type("alpha")
-
-
-class FakeCelery:
-    """Records what would be published; can play a broker that is down."""
-
-    def __init__(self, down: bool = False) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self.down = down
-
-    def send_task(self, name: str, **options: Any) -> None:
-        if self.down:
-            raise ConnectionError("broker down")
-        self.sent.append({"name": name, **options})
 
 
 async def _finish(store: Store, task_id: str, *, with_set: bool = True) -> None:

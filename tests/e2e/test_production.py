@@ -3,6 +3,8 @@ Redis and RabbitMQ, the task travelling over the durable queue ``portal.dining``
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -119,3 +121,37 @@ def test_production_topology_does_the_main_job(
     finally:
         client.close()
     print(f"{worker_name}: cold GET to 200 in {elapsed:.2f}s")
+
+
+def test_a_worker_for_one_type_consumes_only_its_queue(
+    tmp_path: Path, redis_url: str, broker_url: str
+) -> None:
+    """`worker --type events` consumes portal.events only, though dining is installed too."""
+    if importlib.util.find_spec("portal_engine_events") is None:
+        if os.environ.get("CI"):
+            pytest.fail("the core env must install the events plugin (see tox.ini)")
+        pytest.skip("needs the events plugin installed")
+    env = clean_env(
+        PORTAL_REDIS_URL=redis_url,
+        PORTAL_BROKER_URL=broker_url,
+        PORTAL_NAMESPACE=f"e2e-{uuid.uuid4().hex[:10]}",
+    )
+    log = tmp_path / "worker.log"
+    command = [
+        *ENGINE,
+        "worker",
+        "--type",
+        "events",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"events-{uuid.uuid4().hex[:6]}@%h",
+    ]
+    with running(command, env, log) as worker:
+        wait_for_log(log, "ready.", worker)
+    text = log.read_text()
+    queues = text[text.index("[queues]") :]
+    assert ".> portal.events" in queues
+    assert "portal.dining" not in queues
