@@ -31,6 +31,11 @@ from portal_engine.settings import Settings
 
 T = TypeVar("T")
 
+#: Seconds between two activity writes for one (type, user) from one process.
+TOUCH_EVERY = 60.0
+#: (type, user) pairs whose last activity write a process remembers.
+MAX_TOUCHED = 100_000
+
 #: Notifications kept per user; older ones are dropped when a new one arrives.
 MAX_NOTIFICATIONS = 100
 
@@ -80,6 +85,8 @@ class Store:
         self.redis = redis
         self.settings = settings
         self.keys = Keys(settings.namespace)
+        # (type, user) -> when this process last wrote that user's activity (monotonic).
+        self._touched: dict[tuple[str, str], float] = {}
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -97,15 +104,28 @@ class Store:
         return _loads(raw, RecommendationSet)
 
     async def read_set(self, type_name: str, user_id: str) -> CachedSet | None:
-        """Read the cached set of (type, user) and note the user as active, in one round trip."""
-        active = self.keys.active_users(type_name)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(self.keys.recommendation_set(type_name, user_id))
-            pipe.zadd(active, {user_id: time.time()})
-            pipe.expire(active, self.settings.status_ttl)
-            raw, _, _ = await pipe.execute()
+        """Read the cached set of (type, user), noting the user as active.
+
+        Activity is written at most once a minute per (type, user) and process: ``beat`` needs
+        it to the minute at best, and a plain GET keeps the hot path to one short command.
+        """
+        key = self.keys.recommendation_set(type_name, user_id)
+        now = time.monotonic()
+        if now - self._touched.get((type_name, user_id), -TOUCH_EVERY) < TOUCH_EVERY:
+            raw = await self.redis.get(key)
+        else:
+            active = self.keys.active_users(type_name)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.get(key)
+                pipe.zadd(active, {user_id: time.time()})
+                pipe.expire(active, self.settings.status_ttl)
+                raw, _, _ = await pipe.execute()
+            if len(self._touched) >= MAX_TOUCHED:
+                self._touched.clear()  # a crude bound: forgetting only costs an extra write
+            self._touched[(type_name, user_id)] = now
         if raw is None:
             return None
+        raw = cast(bytes, raw)  # the client does not decode responses
         meta = msgspec.json.decode(raw, type=_Freshness)
         return CachedSet(raw=raw, expires_at=meta.expires_at, version=meta.version)
 

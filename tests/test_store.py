@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import types
 from datetime import timedelta
 
@@ -295,3 +296,13 @@ async def test_every_key_the_store_writes_has_a_ttl(store: Store) -> None:
     assert len(keys) >= 3 * 8  # the scenario really wrote keys
     without_ttl = [key for key in keys if await store.redis.ttl(key) <= 0]
     assert without_ttl == []
+
+
+async def test_read_set_notes_activity_at_most_once_a_minute(store: Store) -> None:
+    """A read marks the user active for beat; repeated reads do not rewrite it every time."""
+    assert await store.read_set("dining", USER) is None
+    since = time.time() - 5
+    assert await store.active_users("dining", since) == [USER]
+    await store.redis.delete(store.keys.active_users("dining"))
+    await store.read_set("dining", USER)  # within the minute: a plain GET, no activity write
+    assert await store.active_users("dining", since) == []

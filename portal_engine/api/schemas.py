@@ -226,8 +226,11 @@ def document_errors(*statuses: int) -> Callable[[View], View]:
     return decorator
 
 
-def require_utf8_ids() -> None:
+async def require_utf8_ids() -> None:
     """Refuse a path or query string whose percent-escapes are not UTF-8 (400).
+
+    Async although it awaits nothing: Quart runs a sync hook in a thread pool, a thread hop
+    on every request of the hot read path.
 
     Undecodable bytes do not fail on their own: Werkzeug keeps them in the query as ``%XX``
     text and the server reads them in the path as U+FFFD. ``?user_id=%FF`` would then be the
