@@ -65,25 +65,24 @@ def run_demo(host: str, port: int) -> None:
     api = create_app(settings, plugins)
     app = DispatcherMiddleware({STANDINS_PREFIX: create_standins_app(), "": api})
     base = f"http://{host}:{port}"
-    types = sorted(plugins.types) or ["(none installed)"]
-    first = types[0]
-    click.echo(
-        "\n".join(
-            [
-                f"Portal Engine demo on {base} (embedded store and queue, stand-in services,",
-                "synthetic users user-1 … user-50). Nothing here is meant for production.",
-                "",
-                f"  types      curl {base}/api/v1/recommendations/types",
-                f"  recommend  curl '{base}/api/v1/recommendations/{first}?user_id=user-1'",
-                "             (202 with a status_url on a cold cache; poll it, then GET again)",
-                f"  notify     curl '{base}/api/v1/notifications/?user_id=user-1'",
-                f"  docs       {base}/docs   {base}/redoc   {base}/openapi.json",
-                f"  health     curl {base}/api/v1/health/",
-                "",
-                "Press Ctrl+C to stop.",
-            ]
-        )
-    )
+    recommend = [
+        f"  recommend  curl '{base}/api/v1/recommendations/{name}?user_id=user-1'"
+        for name in sorted(plugins.types)
+    ] or ["  recommend  (no type installed: see `portal-engine plugins`)"]
+    lines = [
+        f"Portal Engine demo on {base} (embedded store and queue, stand-in services,",
+        "synthetic users user-1 … user-50). Nothing here is meant for production.",
+        "",
+        f"  types      curl {base}/api/v1/recommendations/types",
+        *recommend,
+        "             (202 with a status_url on a cold cache; poll it, then GET again)",
+        f"  notify     curl '{base}/api/v1/notifications/?user_id=user-1'",
+        f"  docs       {base}/docs   {base}/redoc   {base}/openapi.json",
+        f"  health     curl {base}/api/v1/health/",
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+    click.echo("\n".join(lines))
     run_asgi(app, hypercorn_config(host, port))
 
 
