@@ -115,7 +115,13 @@ def worker(ctx: click.Context, types: tuple[str, ...]) -> None:
     queues = [q.name for q in queues_for(app.portal_plugins, only=list(types) or None)]
     if not queues:
         _fail("no types to serve: install a plugin (see `portal-engine plugins`)")
-    app.worker_main(["worker", "-Q", ",".join(queues), *ctx.args])
+    extra = list(ctx.args)
+    if not any(arg in ("-n", "--hostname") or arg.startswith("--hostname=") for arg in extra):
+        # Celery's default node name is celery@HOST: a second worker on the same host would
+        # collide with the first on the broker ("ResourceLocked ... pidbox") and die.
+        label = "-".join(types) or "all"
+        extra += ["--hostname", f"portal-{label}-{os.getpid()}@%h"]
+    app.worker_main(["worker", "-Q", ",".join(queues), *extra])
 
 
 @main.command()

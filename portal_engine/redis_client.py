@@ -24,8 +24,12 @@ def connect(settings: Settings) -> aioredis.Redis:
     """Return a Redis client for ``settings`` (no I/O happens until the first command)."""
     if settings.redis_url is None:
         return fakeredis.FakeAsyncRedis(server=embedded_server())
-    return aioredis.Redis.from_url(
+    # A blocking pool: under a burst, requests wait a moment for a free connection instead of
+    # failing with "Too many connections" (which read as "Redis is down" to clients).
+    pool = aioredis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=2.0,
         socket_connect_timeout=2.0,
         # Our commands take milliseconds. With 5 s, a Redis that went silent (a network
         # partition) held each API request for 10 s (one retry on timeout) before its 503.
@@ -33,3 +37,4 @@ def connect(settings: Settings) -> aioredis.Redis:
         health_check_interval=15,
         retry_on_timeout=True,
     )
+    return aioredis.Redis(connection_pool=pool)

@@ -40,8 +40,14 @@ def service_url(base: str, *segments: str) -> str:
     ``"http://lie/v1/users/a%2Fb"``.
     """
     # httpx leaves "/" and ":" in a path alone, so a user id holding one would name another
-    # resource; every segment is encoded whole.
-    return base.rstrip("/") + "/" + "/".join(quote(segment, safe="") for segment in segments)
+    # resource; every segment is encoded whole. "." and ".." are dot-segments that httpx
+    # resolves away (the id ".." would climb to a sibling endpoint), so their dots are escaped.
+    return base.rstrip("/") + "/" + "/".join(_segment(segment) for segment in segments)
+
+
+def _segment(segment: str) -> str:
+    encoded = quote(segment, safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def json_list(answer: Any, key: str) -> list[dict[str, Any]]:

@@ -47,6 +47,8 @@ class Settings:
     redis_url: str | None = None
     broker_url: str | None = None
     namespace: str = "portal"
+    #: Redis connections one process may open; a burst beyond waits up to 2 s for a free one.
+    redis_max_connections: int = 200
     user_profile_url: str = "http://127.0.0.1:8100/user-profile"
     lie_url: str = "http://127.0.0.1:8100/lie"
     cis_url: str = "http://127.0.0.1:8100/cis"
@@ -140,8 +142,36 @@ class Settings:
                 "Set both PORTAL_REDIS_URL and PORTAL_BROKER_URL, or neither (embedded mode): "
                 "a worker on a real broker cannot see an in-process store, and the reverse."
             )
+        self._check_values()
         self._check_auth()
         self._check_rate_limit()
+
+    def _check_values(self) -> None:
+        """Refuse values that would start a server that cannot work."""
+        problems = [
+            f"PORTAL_{name.upper()} must be at least {low}, not {getattr(self, name)!r}"
+            for name, low in _MINIMA.items()
+            if getattr(self, name) < low
+        ]
+        if self.log_level.upper() not in _LOG_LEVELS:
+            problems.append(
+                f"PORTAL_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {self.log_level!r}"
+            )
+        if self.log_format not in (None, "console", "json"):
+            problems.append(f"PORTAL_LOG_FORMAT must be console or json, not {self.log_format!r}")
+        if not self.namespace.strip():
+            problems.append("PORTAL_NAMESPACE must not be blank")
+        for name, url, schemes in (
+            ("PORTAL_REDIS_URL", self.redis_url, ("redis", "rediss", "unix")),
+            ("PORTAL_BROKER_URL", self.broker_url, ("amqp", "amqps", "pyamqp")),
+        ):
+            if url is not None and urlsplit(url).scheme not in schemes:
+                problems.append(
+                    f"{name} must start with {' or '.join(s + '://' for s in schemes)}"
+                    f", not {url.split('://')[0] + '://' if '://' in url else repr(url)}"
+                )
+        if problems:
+            raise ConfigurationError("; ".join(problems))
 
     def _check_auth(self) -> None:
         # Messages name the variables, never their values: these are secrets.
@@ -190,6 +220,27 @@ class Settings:
                 f"PORTAL_RATE_LIMIT must read like '600/minute' or '10/second', not "
                 f"{self.rate_limit!r}; set it to off to turn rate limiting off"
             ) from None
+
+
+#: The smallest sensible value of each numeric setting.
+_MINIMA: dict[str, float] = {
+    "redis_max_connections": 1,
+    "upstream_timeout": 0.1,
+    "upstream_attempts": 1,
+    "prefetch_timeout": 0.1,
+    "breaker_failures": 1,
+    "breaker_reset": 0,
+    "max_stale": 0,
+    "status_ttl": 1,
+    "lock_ttl": 1,
+    "notification_ttl": 1,
+    "dismissal_ttl": 1,
+    "task_soft_time_limit": 1,
+    "max_deliveries": 1,
+    "broker_timeout": 0.1,
+    "max_body_bytes": 1024,
+}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _environ(env: Mapping[str, str] | None, dotenv: Path | None) -> dict[str, str]:

@@ -90,7 +90,7 @@ class Store:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        await self.redis.aclose()
+        await self.redis.aclose(close_connection_pool=True)
 
     async def ping(self) -> bool:
         """True when Redis answers."""

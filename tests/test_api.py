@@ -238,9 +238,11 @@ async def test_health_endpoints(client: TestClientProtocol) -> None:
     """Health reports each dependency; ready and live answer 200 in embedded mode."""
     health = await (await client.get("/api/v1/health/")).get_json()
     assert health["status"] == "ok"
-    assert set(health["checks"]) == {"redis", "broker", "plugins"}
+    assert set(health["checks"]) == {"redis", "broker", "workers", "plugins"}
     assert (await client.get("/api/v1/health/ready")).status_code == 200
     assert (await client.get("/api/v1/health/live")).status_code == 200
+    no_slash = await client.get("/api/v1/health")
+    assert no_slash.status_code == 200 and (await no_slash.get_json())["status"] == "ok"
 
 
 async def test_unknown_route_and_method_are_json(client: TestClientProtocol) -> None:

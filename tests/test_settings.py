@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -183,11 +184,13 @@ def test_seed_aliases_work_from_the_dotenv_file(tmp_path: Path) -> None:
 )
 def test_portal_names_win_over_aliases(no_dotenv: Path, old: str, new: str, field: str) -> None:
     """When both an old name and its ``PORTAL_`` name are set, the ``PORTAL_`` one counts."""
-    env = {old: "old-value", new: "new-value", "PORTAL_REDIS_URL": REDIS}
+    # URL-shaped values, so the broker's "must be amqp://" check has nothing to object to.
+    old_value, new_value = "amqp://old-host//", "amqp://new-host//"
+    env = {old: old_value, new: new_value, "PORTAL_REDIS_URL": REDIS}
     if field != "broker_url":
         env["PORTAL_BROKER_URL"] = BROKER
     settings = load_settings(env=env, dotenv=no_dotenv)
-    assert getattr(settings, field) == "new-value"
+    assert getattr(settings, field) == new_value
 
 
 def test_portal_redis_url_wins_over_redis_host(no_dotenv: Path) -> None:
@@ -259,3 +262,24 @@ def test_api_key_is_not_in_repr(no_dotenv: Path) -> None:
     assert settings.prefetch_api_key == secret
     assert secret not in repr(settings)
     assert secret not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PORTAL_UPSTREAM_TIMEOUT", "-5", "PORTAL_UPSTREAM_TIMEOUT must be at least 0.1"),
+        ("PORTAL_UPSTREAM_ATTEMPTS", "0", "PORTAL_UPSTREAM_ATTEMPTS must be at least 1"),
+        ("PORTAL_MAX_BODY_BYTES", "0", "PORTAL_MAX_BODY_BYTES must be at least 1024"),
+        ("PORTAL_LOG_LEVEL", "LOUD", "PORTAL_LOG_LEVEL must be one of DEBUG"),
+        ("PORTAL_LOG_FORMAT", "xml", "PORTAL_LOG_FORMAT must be console or json"),
+        ("PORTAL_REDIS_URL", "http://127.0.0.1:6379", "PORTAL_REDIS_URL must start with redis://"),
+        ("PORTAL_BROKER_URL", "foo://x", "PORTAL_BROKER_URL must start with amqp://"),
+    ],
+)
+def test_values_that_cannot_work_are_refused_at_start(
+    no_dotenv: Path, name: str, value: str, message: str
+) -> None:
+    """Nonsense values fail at start-up with the variable and the rule, not later."""
+    env = {"PORTAL_REDIS_URL": REDIS, "PORTAL_BROKER_URL": BROKER, name: value}
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        load_settings(env=env, dotenv=no_dotenv)

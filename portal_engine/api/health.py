@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+from kombu.connection import Connection
 from quart import Blueprint
 from quart_schema import document_response, validate_response
 
@@ -24,9 +26,11 @@ async def _redis(api: ApiState) -> Check:
     return Check(True, "embedded" if api.settings.redis_url is None else "ok")
 
 
-def _broker_blocking(api: ApiState) -> Check:
+def _broker_blocking(api: ApiState) -> tuple[Check, Check]:
+    """The broker's check, and the workers' one: which type queues have nobody consuming."""
     if api.settings.broker_url is None:
-        return Check(True, "embedded")
+        return Check(True, "embedded"), Check(True, "embedded worker")
+    idle: list[str] = []
     try:
         with api.celery.connection_for_write() as conn:
             conn.ensure_connection(
@@ -35,21 +39,45 @@ def _broker_blocking(api: ApiState) -> Check:
                 interval_step=0,
                 timeout=api.settings.broker_timeout,
             )
+            for queue in sorted({t.queue for t in api.plugins.types.values()}):
+                if _consumers(conn, queue) == 0:
+                    idle.append(queue)
     except Exception as exc:
-        return Check(False, f"unreachable: {type(exc).__name__}")
-    return Check(True, "ok")
+        return Check(False, f"unreachable: {type(exc).__name__}"), Check(False, "unknown")
+    # A type whose queue nobody consumes answers 202 forever: say which worker to start.
+    workers = Check(
+        not idle,
+        f"no worker consumes {', '.join(idle)}; start `portal-engine worker --type ...`"
+        if idle
+        else "every type's queue has a worker",
+    )
+    return Check(True, "ok"), workers
+
+
+def _consumers(conn: Connection, queue: str) -> int:
+    # A passive declare reads the queue's consumer count; an undeclared queue has none.
+    channel = conn.channel()
+    try:
+        return int(channel.queue_declare(queue=queue, passive=True).consumer_count)
+    except Exception:
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            channel.close()
 
 
 async def _checks(api: ApiState) -> dict[str, Check]:
-    redis_check, broker_check = await asyncio.gather(
+    redis_check, (broker_check, workers) = await asyncio.gather(
         _redis(api), asyncio.to_thread(_broker_blocking, api)
     )
     failed = [f"{r.distribution}: {r.error}" for r in api.plugins.errors]
+    if not api.plugins.types:
+        failed.append("no recommendation type is installed (see `portal-engine plugins`)")
     plugins = Check(not failed, "; ".join(failed) or f"{len(api.plugins.types)} types")
-    return {"redis": redis_check, "broker": broker_check, "plugins": plugins}
+    return {"redis": redis_check, "broker": broker_check, "workers": workers, "plugins": plugins}
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)
 @validate_response(Health, 200)
 async def health() -> Health:
     """Every dependency's state; always 200, ``status`` says ``ok`` or ``degraded``."""

@@ -10,6 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import amqp
+import httpx
 import pytest
 import redis
 from kombu import Connection
@@ -108,6 +109,11 @@ def test_production_topology_does_the_main_job(
             wait_http(f"{base}/api/v1/health/live", api_log, api)
             wait_for_log(worker_log, "ready.", worker)
             elapsed = walk(base, settings["PORTAL_USER_PROFILE_URL"])
+            workers = httpx.get(f"{base}/api/v1/health/").json()["checks"]["workers"]
+            assert "portal.dining" not in workers["detail"]  # the dining worker is seen
+            if importlib.util.find_spec("portal_engine_events") is not None:
+                # events is installed but nobody consumes its queue: health says so
+                assert not workers["ok"] and "portal.events" in workers["detail"]
             _assert_durable(broker_url)
             assert "portal_engine.refresh" in worker_log.read_text()
 
