@@ -63,8 +63,10 @@ def exclude_items(
 ) -> Collection[str] | Awaitable[Collection[str]] | None:
     """Name items that must not be served, e.g. ones the user has dismissed or already seen.
 
-    Called in the worker for every finished set, LLM-made or fallback, before it is stored.
-    Return the ids to drop (or an awaitable of them); the union over all plugins is removed.
+    Called in the worker once per refresh, before the LLM sees the candidates: ``items`` are
+    the candidates as items (score 0, no reason yet). Return the ids to drop (or an awaitable
+    of them); the union over all plugins is removed from the candidates, and the LLM is asked
+    for as many more, so the set stays full.
     """
 
 

@@ -19,7 +19,7 @@ from portal_engine import llm
 from portal_engine.answers import parse_answer
 from portal_engine.errors import InvalidAnswer, PipelineError, UpstreamError, UpstreamNotFound
 from portal_engine.hooks import call_each
-from portal_engine.models import Item, RecommendationSet, Source, utcnow
+from portal_engine.models import Candidate, Item, RecommendationSet, Source, utcnow
 from portal_engine.plugin_api import (
     ChatMessage,
     Context,
@@ -140,6 +140,16 @@ async def generate(deps: Deps, prompt: Prompt, limit: int) -> list[Item]:
         )
 
 
+async def _excluded(deps: Deps, context: Context, candidates: list[Candidate]) -> set[str]:
+    """The candidate ids the ``exclude_items`` hooks say must not be served."""
+    items = [Item(c.id, c.title, 0.0, "", dict(c.details)) for c in candidates]
+    hook = deps.plugins.manager.hook
+    excluded: set[str] = set()
+    for ids in await call_each(hook.exclude_items, context=context, items=items, store=deps.store):
+        excluded.update(ids)
+    return excluded & {c.id for c in candidates}
+
+
 async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> RecommendationSet:
     """Produce, store and announce a fresh set for (type, user).
 
@@ -148,23 +158,31 @@ async def refresh(deps: Deps, rtype: RecommendationType, user_id: str) -> Recomm
     """
     context = await fetch_context(deps, rtype, user_id)
     prompt = await rtype.prompt_builder.build(context, rtype.limit)
+    excluded = await _excluded(deps, context, prompt.candidates)
+    if excluded:
+        # Ask for as many more as are hidden, so the set stays full once they are dropped
+        # (a user who dismissed items still gets `limit` recommendations).
+        prompt = await rtype.prompt_builder.build(context, rtype.limit + len(excluded))
+        excluded = await _excluded(deps, context, prompt.candidates)
     if not prompt.candidates:
         raise PipelineError(
             f"nothing to recommend: the {rtype.name} fetchers found no candidates for this user"
         )
+    candidates = [c for c in prompt.candidates if c.id not in excluded]
     source: Source = "llm"
     try:
-        items = await generate(deps, prompt, rtype.limit)
+        if not candidates:  # the user dismissed everything there is: an empty set, no LLM
+            raise InvalidAnswer("every candidate is excluded")
+        answered = await generate(deps, prompt, rtype.limit + len(excluded))
+        items = [item for item in answered if item.id not in excluded][: rtype.limit]
+        if not items:
+            raise InvalidAnswer("the answer named only excluded items")
     except (InvalidAnswer, UpstreamError) as exc:
         log.warning("using the fallback ranker", reason=str(exc))
         source = "fallback"
-        items = rtype.fallback_ranker.rank(context, prompt.candidates, rtype.limit)
-
-    excluded: set[str] = set()
-    hook = deps.plugins.manager.hook
-    for ids in await call_each(hook.exclude_items, context=context, items=items, store=deps.store):
-        excluded.update(ids)
+        items = rtype.fallback_ranker.rank(context, candidates, rtype.limit) if candidates else []
     items = [item for item in items if item.id not in excluded]
+    hook = deps.plugins.manager.hook
 
     now = utcnow()
     result = RecommendationSet(

@@ -411,7 +411,8 @@ async def test_exclude_items_drops_an_item(
     assert result.source == source
     assert plugin.offered and "c3" in plugin.offered[0]
     assert "c3" not in ids(result)
-    assert ids(result) == [i for i in plugin.offered[0] if i != "c3"]
+    # the hook sees the candidates before ranking; what is served comes from the rest
+    assert ids(result) and set(ids(result)) <= set(plugin.offered[0]) - {"c3"}
     stored = await embedded_store.get_set("testtype", USER)
     assert stored is not None and "c3" not in ids(stored)
 
@@ -511,3 +512,31 @@ async def test_a_failing_hook_of_another_plugin_does_not_fail_the_refresh(
     mock_llm(httpx_mock, GOOD)
     result = await run(plugin)
     assert await embedded_store.get_set("testtype", USER) == result
+
+
+async def test_a_dismissed_item_is_replaced_so_the_set_stays_full(
+    httpx_mock: HTTPXMock, run: Run
+) -> None:
+    """With one of 4 candidates excluded and a limit of 3, the LLM is asked for 4 and 3 remain."""
+    mock_services(httpx_mock)
+    mock_llm(httpx_mock, {"items": [*GOOD["items"], {"id": "c4", "score": 0.5, "reason": "Fine."}]})
+    result = await run(SyncDismissed("c3"))
+    assert ids(result) == ["c2", "c1", "c4"]
+    prompt = llm_requests(httpx_mock)[0]["messages"][1]["content"]
+    assert read_fences(prompt)["request"] == {"limit": 4}
+
+
+async def test_everything_dismissed_gives_an_empty_set_without_an_llm_call(
+    httpx_mock: HTTPXMock, run: Run
+) -> None:
+    """A user who dismissed every candidate gets an empty set, and the LLM is not asked."""
+    mock_services(httpx_mock)
+
+    class All(Dismissed):
+        @hookimpl
+        def exclude_items(self, context: Context, items: list[Item], store: Store) -> list[str]:
+            return [item.id for item in items]
+
+    result = await run(All("c1"))
+    assert result.items == [] and result.source == "fallback"
+    assert llm_requests(httpx_mock) == []

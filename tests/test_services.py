@@ -240,3 +240,11 @@ def test_merge_leaves_the_answers_unchanged() -> None:
     sent = place("p1", id=7)
     merge_nearby([(HOME, [sent])], radius_km=2)
     assert sent["id"] == 7 and "near" not in sent
+
+
+@pytest.mark.parametrize(("user_id", "segment"), [("..", "%2E%2E"), (".", "%2E"), ("a..b", "a..b")])
+def test_dot_segment_ids_cannot_climb_the_path(user_id: str, segment: str) -> None:
+    """An id of ".." or "." stays a segment of its own instead of climbing to another endpoint."""
+    url = service_url("http://lie.test/lie", "v1", "users", user_id, "locations")
+    assert url == f"http://lie.test/lie/v1/users/{segment}/locations"
+    assert httpx.URL(url).raw_path == f"/lie/v1/users/{segment}/locations".encode()
