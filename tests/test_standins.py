@@ -408,3 +408,26 @@ async def test_each_app_has_its_own_counter() -> None:
     first, second = create_standins_app().test_client(), create_standins_app().test_client()
     await _rank(first, TASTE, [_dining("1", "Italian", 0.4)], limit=1)
     assert (await (await second.get("/prefetch/_stats")).get_json())["chat_completions"] == 0
+
+
+def test_llm_standin_varies_titles_and_reads_deals() -> None:
+    """The stand-in does not fill a set with one chain, and a discount shows in score and reason."""
+    from portal_engine.demo.llm_ranking import rank_prompt
+    from portal_engine.models import Candidate
+    from portal_engine.prompting import standard_messages
+
+    candidates = [
+        Candidate("a1", "Starbucks", {"cuisine": "Coffee/Tea", "distance_km": 0.1}),
+        Candidate("a2", "Starbucks", {"cuisine": "Coffee/Tea", "distance_km": 0.2}),
+        Candidate("b1", "Maman", {"cuisine": "Coffee/Tea", "distance_km": 0.5}),
+        Candidate(
+            "d1",
+            "Tin",
+            {"category": "Kitchen", "discount_pct": 40, "price_after_discount_gbp": 1.5},
+        ),
+    ]
+    messages = standard_messages("x", user={"cuisine_likes": []}, candidates=candidates, limit=3)
+    ranked = rank_prompt("\n".join(m.content for m in messages))
+    assert [r.id for r in ranked][:2] == ["d1", "a1"]
+    assert "a2" not in [r.id for r in ranked]
+    assert ranked[0].reason == "Kitchen, 40% off, now £1.50."

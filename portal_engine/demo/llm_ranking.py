@@ -29,6 +29,7 @@ _LIKED_EXTRA = 0.05
 _DISLIKED = -0.3
 _CLOSENESS = 0.15
 _GRADE_A = 0.05
+_DEAL = 0.2
 _NEAR = re.compile(r"^\s*([^()]+?)\s*\((.+)\)\s*$")
 
 
@@ -90,8 +91,30 @@ def rank_prompt(text: str) -> list[Ranked]:
     scored.sort(key=lambda entry: (-entry[0][0], entry[1]))
     return [
         Ranked(id=c.id, score=round(score, 3), reason=reason)
-        for (score, reason), _, c in scored[:limit]
+        for (score, reason), _, c in _varied(scored)[:limit]
     ]
+
+
+_Scored = tuple[tuple[float, str], int, _Candidate]
+
+
+def _varied(scored: list[_Scored]) -> list[_Scored]:
+    """Best first, but a title or venue already picked waits until the others had their turn.
+
+    A list of four branches of one chain, or seven events at one venue, helps nobody.
+    """
+    first: list[_Scored] = []
+    later: list[_Scored] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in scored:
+        candidate = entry[2]
+        marks = {("title", candidate.title.strip().lower())}
+        venue = candidate.details.get("venue")
+        if isinstance(venue, str) and venue.strip():
+            marks.add(("venue", venue.strip().lower()))
+        (later if marks & seen else first).append(entry)
+        seen |= marks
+    return first + later
 
 
 def _limit(request: Any) -> int:
@@ -156,7 +179,10 @@ def _score(candidate: _Candidate, likes: set[str], dislikes: set[str]) -> tuple[
         "grade" in key.lower() and isinstance(value, str) and value.strip().upper() == "A"
         for key, value in candidate.details.items()
     )
+    discount = _number(candidate.details, "discount")
     score = _BASE
+    if discount is not None:
+        score += _DEAL * min(discount, 50) / 50
     if liked:
         score += _LIKED + _LIKED_EXTRA * min(len(liked) - 1, 2)
     if disliked:
@@ -165,7 +191,8 @@ def _score(candidate: _Candidate, likes: set[str], dislikes: set[str]) -> tuple[
         score += _CLOSENESS / (1 + distance)
     if grade_a:
         score += _GRADE_A
-    return min(max(score, 0.0), 1.0), _reason(candidate, liked, disliked, distance, grade_a)
+    reason = _reason(candidate, liked, disliked, distance, grade_a, discount)
+    return min(max(score, 0.0), 1.0), reason
 
 
 def _unique(matches: Iterable[_Match]) -> list[_Match]:
@@ -174,6 +201,23 @@ def _unique(matches: Iterable[_Match]) -> list[_Match]:
     for match in matches:
         seen.setdefault(match.value.lower(), match)
     return list(seen.values())
+
+
+def _number(details: dict[str, Any], word: str) -> float | None:
+    """The first non-negative number among details whose key contains ``word``."""
+    for key, value in details.items():
+        if word in key.lower() and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value) if value >= 0 else None
+    return None
+
+
+def _kind(details: dict[str, Any]) -> str:
+    """What the candidate is, from a detail such as cuisine or category ("Coffee/Tea")."""
+    for word in ("cuisine", "category"):
+        for key, value in details.items():
+            if word in key.lower() and isinstance(value, str) and value.strip():
+                return value.strip()
+    return ""
 
 
 def _distance(details: dict[str, Any]) -> float | None:
@@ -189,6 +233,7 @@ def _reason(
     disliked: Sequence[_Match],
     distance: float | None,
     grade_a: bool,
+    discount: float | None,
 ) -> str:
     """One sentence from what matched, e.g. "Italian, a cuisine you like, 0.6 km from your home"."""
     if liked:
@@ -196,8 +241,14 @@ def _reason(
     elif disliked:
         head = _taste_phrase(disliked, "you said you dislike")
     else:
-        head = candidate.title.strip() or "This option"
+        head = _kind(candidate.details) or candidate.title.strip() or "This option"
     parts = [head]
+    if discount:
+        parts.append(f"{discount:g}% off")
+        price = _number(candidate.details, "after_discount")
+        if price is not None:
+            pounds = any(k.endswith("_gbp") and "after_discount" in k for k in candidate.details)
+            parts.append(f"now {'£' if pounds else ''}{price:.2f}")
     where = _where(candidate.details.get("near"), distance)
     if where:
         parts.append(where)
