@@ -9,7 +9,7 @@ files are the ``string.Template`` files in ``portal_engine/scaffold_templates/``
 from __future__ import annotations
 
 import string
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import attrs
@@ -86,6 +86,14 @@ def render(names: PluginNames) -> dict[str, str]:
     }
 
 
+def _installed(distribution: str) -> str | None:
+    """The installed version of ``distribution``, or ``None``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def create_plugin(name: str, directory: Path) -> Path:
     """Write the package of a new type ``name`` into a new folder inside ``directory``.
 
@@ -97,10 +105,17 @@ def create_plugin(name: str, directory: Path) -> Path:
         The package folder.
 
     Raises:
-        ValueError: ``name`` cannot name a type.
+        ValueError: ``name`` cannot name a type, or a plugin of that name is installed.
         FileExistsError: the package folder already exists.
     """
     names = PluginNames.for_type(name)
+    taken = _installed(names.distribution)
+    if taken is not None:
+        # Installing the new package would silently replace the one already installed.
+        raise ValueError(
+            f"{names.distribution} {taken} is already installed, so a type {name!r} exists; "
+            "choose another name"
+        )
     target = directory / names.distribution
     if target.exists():
         raise FileExistsError(f"{target} already exists; remove it or choose another --dir")

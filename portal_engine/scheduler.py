@@ -50,7 +50,7 @@ async def run_scheduler(settings: Settings, interval: int) -> None:
         while True:
             try:
                 started = await refresh_due(store, plugins, celery, time.time())
-                log.info("scan done", refreshes_started=started)
+                log.info("scan done", refreshes_asked=started)
             except ServiceUnavailable as exc:
                 log.warning("scan skipped", error=str(exc))
             await asyncio.sleep(interval)

@@ -103,3 +103,12 @@ def test_the_generated_tests_pass_as_generated(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 passed" in run.stdout
+
+
+def test_a_name_whose_plugin_is_installed_is_refused(tmp_path: Path) -> None:
+    """new-plugin dining is refused while portal-engine-dining is installed (it would go)."""
+    from portal_engine.scaffold import create_plugin
+
+    with pytest.raises(ValueError, match=r"portal-engine-dining .* is already installed"):
+        create_plugin("dining", tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -16,6 +16,7 @@ import attrs
 import msgspec
 from quart import Response, request
 from quart_schema import DataSource, document_response
+from quart_schema.conversion import MSGSPEC_REF_TEMPLATE
 from quart_schema.openapi import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
@@ -182,18 +183,49 @@ class Live:
 class OpenAPI(OpenAPIProvider):
     """quart-schema's ``/openapi.json``, where it cannot say what this API does.
 
+    Every model a schema refers to is in ``components.schemas``: quart-schema (0.25) builds a
+    msgspec model's schema from ``msgspec.json.schema_components`` but keeps only the model's
+    own entry, so each ``$ref`` to a nested model (``Item`` of a set, ``TaskRef`` of a refresh)
+    pointed nowhere, and Swagger UI, ReDoc and client generators could not resolve it. The app
+    converts with msgspec (``conversion_preference="msgspec"``), so every model goes that way.
+
     A JSON body is required: quart-schema leaves ``requestBody.required`` out, which means
-    optional, so clients built from the docs sent none and were refused. A path parameter whose
-    converter has an ``openapi_schema`` is documented with it, not as any string. A 204 has no
-    content, where quart-schema documents every response as JSON.
+    optional, so clients built from the docs sent none and were refused. A body allows only
+    its own fields (``additionalProperties: false``), as :func:`unknown_fields` enforces. A
+    path parameter whose converter has an ``openapi_schema`` is documented with it, not as any
+    string. A 204 has no content, where quart-schema documents every response as JSON.
     """
+
+    def build_querystring_parameters(
+        self, model: type[Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The query parameters as quart-schema documents them, with the models they use."""
+        parameters, definitions = super().build_querystring_parameters(model)
+        return parameters, {**definitions, **_referred(parameters, model)}
+
+    def build_headers_parameters(
+        self, model: type[Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The header parameters as quart-schema documents them, with the models they use."""
+        parameters, definitions = super().build_headers_parameters(model)
+        return parameters, {**definitions, **_referred(parameters, model)}
 
     def build_request_body(
         self, model: type[Any], source: DataSource
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The body as quart-schema documents it, marked required."""
+        """The body as quart-schema documents it, required, closed, with the models it uses."""
         body, definitions = super().build_request_body(model, source)
-        return {**body, "required": True}, definitions
+        for media in body["content"].values():
+            if "properties" in media["schema"]:
+                media["schema"]["additionalProperties"] = False
+        return {**body, "required": True}, {**definitions, **_referred(body, model)}
+
+    def build_response_object(
+        self, model: type[Any], headers_model: type[Any] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The response as quart-schema documents it, with the models it uses."""
+        response, definitions = super().build_response_object(model, headers_model)
+        return response, {**definitions, **_referred(response, model, headers_model)}
 
     def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
         """A path parameter as quart-schema documents it, or with its converter's schema."""
@@ -210,6 +242,62 @@ class OpenAPI(OpenAPIProvider):
             for operation in operations.values():
                 operation["responses"].get(204, {}).pop("content", None)
         return paths, components
+
+
+_REF_PREFIX = MSGSPEC_REF_TEMPLATE.removesuffix("{name}")
+
+
+def _referred(documented: object, *models: type[Any] | None) -> dict[str, Any]:
+    """The schemas of ``models`` that ``documented`` refers to, directly or through others.
+
+    Only those: quart-schema inlines the models themselves, and some of their inline schemas
+    are fit only for where they stand (a query model's ``"required": true`` on a property).
+    """
+    _, components = msgspec.json.schema_components(
+        [model for model in models if model is not None], ref_template=MSGSPEC_REF_TEMPLATE
+    )
+    found: dict[str, Any] = {}
+    pending = [documented]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            name = ref.removeprefix(_REF_PREFIX) if isinstance(ref, str) else ""
+            if name in components and name not in found:
+                found[name] = components[name]
+                pending.append(components[name])
+            pending.extend(node.values())
+    return found
+
+
+def unknown_fields(body: object, model: type[attrs.AttrsInstance]) -> str | None:
+    """Why ``body`` is refused for fields ``model`` does not have, or ``None`` if it is not.
+
+    msgspec drops the fields an attrs class does not have, so a misspelt one (``"forse"``)
+    was answered as if it had not been sent: the client's intent silently lost.
+
+    Args:
+        body: The parsed JSON body; only an object can have unknown fields.
+        model: The attrs class the body is validated as.
+
+    Returns:
+        A message naming the unknown fields and listing the allowed ones, or ``None``.
+    """
+    if not isinstance(body, dict):
+        return None
+    allowed = [field.name for field in attrs.fields(model)]
+    unknown = [name for name in body if name not in allowed]
+    if not unknown:
+        return None
+    names = ", ".join(repr(name[:64]) for name in unknown[:5])
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    plural = "s" if len(unknown) > 1 else ""
+    return (
+        f"invalid request: unknown field{plural} {names}{more} in the body; "
+        f"allowed: {', '.join(allowed)}"
+    )
 
 
 def document_errors(*statuses: int) -> Callable[[View], View]:
