@@ -3,6 +3,7 @@ valid ids are accepted and kept apart."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 import uuid
@@ -11,10 +12,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+import attrs
 import httpx
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
+from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
 from portal_engine import Item
 from portal_engine.api.app import create_app
@@ -37,18 +40,26 @@ USER_ID_RULE = "user_id must be 1-128 characters without control characters"
 JSON_ONLY = "Content-Type: application/json"
 
 
-@pytest.fixture
-async def app() -> AsyncIterator[Quart]:
-    """The API on embedded defaults with the type ``alpha``, serving."""
+@contextlib.asynccontextmanager
+async def serving(limit: int = LIMIT) -> AsyncIterator[Quart]:
+    """The API on embedded defaults with the type ``alpha`` and a body limit of ``limit``
+    bytes, serving."""
     settings = Settings(
         namespace=f"badinput-{uuid.uuid4().hex[:8]}",
-        max_body_bytes=LIMIT,
+        max_body_bytes=limit,
         upstream_attempts=1,
         prefetch_url="http://127.0.0.1:9/prefetch",
     )
     plugins = load_plugins(only=(), extra=[("badinput", FakeTypes())])
     async with create_app(settings, plugins).test_app() as test_app:
         yield test_app.app  # type: ignore[misc]
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[Quart]:
+    """The API on embedded defaults with the type ``alpha``, serving."""
+    async with serving() as quart_app:
+        yield quart_app
 
 
 @pytest.fixture
@@ -275,6 +286,60 @@ async def test_wrong_json_in_a_dismissal_is_400(client: Client, body: str) -> No
     """A dismissal without a proper item id is a 400 stating what an item id is."""
     message = await assert_error(await _post_json(client, f"{DISMISS}?user_id=u1", body), 400)
     assert "item_id must be a string of 1-256 characters" in message or "JSON object" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "unknown", "allowed"),
+    [
+        (f"{REFRESH}/u1", '{"forse": true}', "unknown field 'forse'", "allowed: force, types"),
+        (f"{REFRESH}/u1", '{"force": true, "type": ["alpha"]}', "'type'", "allowed: force, types"),
+        (f"{REFRESH}/u1", '{"a": 1, "b": 2}', "unknown fields 'a', 'b'", "allowed: force, types"),
+        (f"{DISMISS}?user_id=u1", '{"item_id": "c1", "itemId": "c1"}', "'itemId'", "item_id"),
+        (f"{DISMISS}?user_id=u1", '{"id": "c1"}', "unknown field 'id'", "allowed: item_id"),
+    ],
+    ids=["misspelt", "singular", "two", "camel-case", "renamed"],
+)
+async def test_unknown_fields_in_a_body_are_400(
+    client: Client, path: str, body: str, unknown: str, allowed: str
+) -> None:
+    """A field the body does not have is refused, named, with the allowed ones, not ignored:
+    ``{"forse": true}`` was a refresh that was not forced."""
+    await assert_error(await _post_json(client, path, body), 400, unknown, allowed)
+
+
+async def test_every_body_refuses_unknown_fields(app: Quart, client: Client) -> None:
+    """Every endpoint that takes a body refuses a field its model does not have."""
+    urls = app.url_map.bind("")
+    checked = []
+    for rule in app.url_map.iter_rules():
+        model = getattr(app.view_functions[rule.endpoint], QUART_SCHEMA_REQUEST_ATTRIBUTE, None)
+        if model is None:
+            continue
+        path = urls.build(rule.endpoint, {"user_id": "u1", "type_name": "alpha"})
+        allowed = ", ".join(field.name for field in attrs.fields(model[0]))
+        response = await client.post(path, json={"not_a_field": 1})
+        await assert_error(response, 400, "'not_a_field'", f"allowed: {allowed}")
+        checked.append(rule.endpoint)
+    assert len(checked) >= 2, checked
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1000 + "]" * 1000,
+        "[" * 100_000 + "]" * 100_000,
+        '{"types": ' + "[" * 1000 + "]" * 1000 + "}",
+        '{"item_id": ' + '{"a": ' * 1000 + "1" + "}" * 1001,
+    ],
+    ids=["1000-arrays", "100k-arrays", "in-a-field", "1000-objects"],
+)
+async def test_deeply_nested_json_is_400(body: str) -> None:
+    """JSON nested deeper than the parser can recurse (1000 brackets are 2 KB) is a 400 saying
+    so, not a 500."""
+    async with serving(limit=len(body)) as roomy:
+        client = roomy.test_client()
+        for path in (f"{REFRESH}/u1", f"{DISMISS}?user_id=u1"):
+            await assert_error(await _post_json(client, path, body), 400, "nested too deeply")
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,9 @@ async def test_task_payload_survives_a_json_round_trip() -> None:
         assert message.headers["id"] == task_id and message.headers["task"] == REFRESH_TASK
         message.ack()
         result = celery.tasks[REFRESH_TASK].apply(args=args, kwargs=kwargs, task_id=task_id)
-        assert result.get() == "success"
+        # .result, not .get(): another test's worker thread may leave Celery believing a task
+        # runs in this thread, and .get() then refuses to wait.
+        assert result.successful() and result.result == "success"
         status = await store.get_status(task_id)
         assert status is not None and status.state == "success"
         stored = await store.get_set("alpha", "u:1*?")

@@ -43,6 +43,7 @@ from portal_engine.api.schemas import (
     UserQuery,
     document_errors,
     require_utf8_ids,
+    unknown_fields,
 )
 from portal_engine.api.state import state, store
 from portal_engine.errors import BadRequest, NotFound, ServiceUnavailable
@@ -55,6 +56,7 @@ bp.before_request(require_utf8_ids)
 
 _USER_ID = re.compile(USER_ID_PATTERN)
 _TASK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TOO_DEEP = "invalid request: the JSON body is nested too deeply; send the object /docs describes"
 
 
 def _task_ref(type_name: str, user_id: str, task_id: str) -> TaskRef:
@@ -68,12 +70,14 @@ def _task_ref(type_name: str, user_id: str, task_id: str) -> TaskRef:
 
 @bp.before_request
 async def check_json_body() -> None:
-    """Refuse a body that is not declared JSON (415) or whose JSON types are wrong (400).
+    """Refuse a body that is not declared JSON (415), nested too deeply, with fields its model
+    does not have or whose JSON types are wrong (400).
 
     Quart reads a body that is not declared JSON as no body at all, so a form post or a
     missing Content-Type was answered "Expected `object`, got `null`", which does not say what
     to fix. quart-schema converts leniently, as a query string needs (``"5"`` to 5), but a JSON
-    body has types of its own: ``{"force": 0}`` was taken as false.
+    body has types of its own: ``{"force": 0}`` was taken as false. Unknown fields were
+    dropped, so ``{"forse": true}`` was a refresh that was not forced.
     """
     view = current_app.view_functions.get(request.endpoint or "")
     schema = getattr(view, QUART_SCHEMA_REQUEST_ATTRIBUTE, None)
@@ -82,7 +86,15 @@ async def check_json_body() -> None:
     if not request.is_json:
         raise UnsupportedMediaType()
     try:
-        msgspec.convert(await request.get_json(), schema[0], strict=True)
+        body = await request.get_json()
+    except RecursionError:
+        # The JSON parser recurses per level: ~1000 nested brackets (2 KB) were a 500.
+        raise BadRequest(_TOO_DEEP) from None
+    unknown = unknown_fields(body, schema[0])
+    if unknown is not None:
+        raise BadRequest(unknown)
+    try:
+        msgspec.convert(body, schema[0], strict=True)
     except msgspec.ValidationError as exc:
         raise RequestSchemaValidationError(exc) from None
 

@@ -3,7 +3,8 @@
 quart-schema validates requests against these (through msgspec) and writes them into
 ``/openapi.json``; responses are the models of :mod:`portal_engine.models` where one fits.
 Also here: the errors each view documents (:func:`document_errors`), what quart-schema's
-``/openapi.json`` gets wrong (:class:`OpenAPI`), and the check that ids are UTF-8.
+``/openapi.json`` gets wrong (:class:`OpenAPI`), the check that a body has only its model's
+fields (:func:`unknown_fields`) and the check that ids are UTF-8.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from celery import Celery
+from celery.app.trace import setup_worker_optimizations
 from celery.worker import WorkController
 
 from portal_engine.worker.celery_app import queues_for
@@ -35,6 +36,9 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         """Start consuming in the background."""
+        # What `celery worker` does for its app and a bare WorkController does not: make this
+        # app the one the pool's threads trace tasks with (they start without a current app).
+        setup_worker_optimizations(self._controller.app)
         self._thread.start()
 
     def stop(self) -> None:

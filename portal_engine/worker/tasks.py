@@ -127,4 +127,6 @@ def refresh(
 
 def register_tasks(app: Celery) -> None:
     """Register the refresh task on ``app``."""
-    app.task(name=REFRESH_TASK, bind=True, portal_app=app)(refresh)
+    # shared=False: a shared task is copied into every app created later, carrying the first
+    # app as its portal_app, so a second app (tests, tools) would run on the first one's settings.
+    app.task(name=REFRESH_TASK, bind=True, shared=False, portal_app=app)(refresh)
