@@ -229,8 +229,14 @@ def new_plugin(name: str, directory: str) -> None:
 @click.option("--timeout", default=300, show_default=True, type=click.IntRange(1, 3600))
 def refresh(user_id: str, types: tuple[str, ...], wait: bool, timeout: int) -> None:
     """Refresh one user's recommendations from the shell."""
+    import re
+
+    from portal_engine.api.schemas import USER_ID_PATTERN, USER_ID_RULE
     from portal_engine.settings import load_settings
 
+    # The API's rule, so the shell cannot store what no request could ever read back.
+    if len(user_id) > 128 or not re.match(USER_ID_PATTERN, user_id):
+        _fail(USER_ID_RULE)
     settings = load_settings()
     if settings.embedded:
         _fail(

@@ -21,6 +21,9 @@ from portal_engine.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+#: Queues are named ``<prefix>.<type>``; PORTAL_QUEUE_PREFIX changes the prefix.
+DEFAULT_QUEUE_PREFIX = "portal"
+
 #: Plugin-API versions this core speaks; a plugin declares its own as ``PORTAL_PLUGIN_API``.
 SUPPORTED_PLUGIN_API: tuple[int, ...] = (1,)
 
@@ -48,9 +51,15 @@ class PluginRecord:
 class TypeRegistry:
     """The types one plugin registers into; handed to ``register_types``."""
 
-    def __init__(self, owners: dict[str, RecommendationType], record: PluginRecord) -> None:
+    def __init__(
+        self,
+        owners: dict[str, RecommendationType],
+        record: PluginRecord,
+        queue_prefix: str = DEFAULT_QUEUE_PREFIX,
+    ) -> None:
         self._types = owners
         self._record = record
+        self._queue_prefix = queue_prefix
 
     def add(self, rtype: RecommendationType) -> None:
         """Register ``rtype`` for this plugin.
@@ -64,8 +73,14 @@ class TypeRegistry:
                 f"type {rtype.name!r} is registered by both {owner.plugin!r} and "
                 f"{self._record.distribution!r}; uninstall or disable one of them"
             )
+        queue = rtype.queue
+        if queue == f"{DEFAULT_QUEUE_PREFIX}.{rtype.name}":  # the default, not the plugin's own
+            queue = f"{self._queue_prefix}.{rtype.name}"
         self._types[rtype.name] = attrs.evolve(
-            rtype, plugin=self._record.distribution, plugin_version=self._record.version
+            rtype,
+            queue=queue,
+            plugin=self._record.distribution,
+            plugin_version=self._record.version,
         )
         self._record.types.append(rtype.name)
 
@@ -136,13 +151,13 @@ def load_plugins(
     skipped = set(settings.disable_plugins if skip is None else skip)
     strict = settings.strict_plugins if strict is None else strict
     if only_types is None:
-        return _load(only, skipped, strict, extra)
+        return _load(only, skipped, strict, extra, settings.queue_prefix)
     wanted = set(only_types)
     if only is None:
-        first = _load(wanted, skipped, strict, extra)
+        first = _load(wanted, skipped, strict, extra, settings.queue_prefix)
         if wanted <= first.types.keys():
             return _restrict(first, wanted)
-    return _restrict(_load(only, skipped, strict, extra), wanted)
+    return _restrict(_load(only, skipped, strict, extra, settings.queue_prefix), wanted)
 
 
 def _check_api_version(plugin: object) -> None:
@@ -167,6 +182,7 @@ def _load(
     skipped: set[str],
     strict: bool,
     extra: Sequence[tuple[str, object]],
+    queue_prefix: str = DEFAULT_QUEUE_PREFIX,
 ) -> Plugins:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
@@ -206,7 +222,7 @@ def _load(
     for impl in manager.hook.register_types.get_hookimpls():
         record = by_name[impl.plugin_name]
         try:
-            impl.function(registry=TypeRegistry(types, record))
+            impl.function(registry=TypeRegistry(types, record, queue_prefix))
         except Exception as exc:
             record.error = f"{type(exc).__name__}: {exc}"
     for record in records:

@@ -7,6 +7,7 @@ way to build :class:`Settings` from the environment; tests build :class:`Setting
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,9 @@ class Settings:
     redis_url: str | None = None
     broker_url: str | None = None
     namespace: str = "portal"
+    #: Type queues are named ``<queue_prefix>.<type>``: give deployments sharing a RabbitMQ
+    #: vhost a prefix each, so they never take each other's tasks.
+    queue_prefix: str = "portal"
     #: Redis connections one process may open; a burst beyond waits up to 2 s for a free one.
     redis_max_connections: int = 200
     user_profile_url: str = "http://127.0.0.1:8100/user-profile"
@@ -161,6 +165,11 @@ class Settings:
             problems.append(f"PORTAL_LOG_FORMAT must be console or json, not {self.log_format!r}")
         if not self.namespace.strip():
             problems.append("PORTAL_NAMESPACE must not be blank")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", self.queue_prefix):
+            problems.append(
+                f"PORTAL_QUEUE_PREFIX must be 1-64 letters, digits, '.', '_' or '-', "
+                f"not {self.queue_prefix!r}"
+            )
         for name, url, schemes in (
             ("PORTAL_REDIS_URL", self.redis_url, ("redis", "rediss", "unix")),
             ("PORTAL_BROKER_URL", self.broker_url, ("amqp", "amqps", "pyamqp")),

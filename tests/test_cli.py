@@ -80,3 +80,10 @@ def test_bad_setting_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_pa
     result = CliRunner().invoke(main, ["plugins"])
     assert result.exit_code == 1
     assert "PORTAL_UPSTREAM_ATTEMPTS must be a number" in result.stderr
+
+
+def test_refresh_refuses_an_id_the_api_would_refuse() -> None:
+    """`refresh` applies the API's user-id rule, control characters included."""
+    result = CliRunner().invoke(main, ["refresh", "a\x01b"])
+    assert result.exit_code == 1
+    assert "user_id must be 1-128 characters without control characters" in result.stderr

@@ -7,12 +7,16 @@ import textwrap
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
+from portal_engine import hookimpl
 from portal_engine.errors import PluginError
 from portal_engine.registry import load_plugins
 from portal_engine.settings import Settings
+from tests.fakes import fake_type
 
 TYPE_MODULE = """
 from portal_engine import RecommendationType, hookimpl
@@ -155,3 +159,20 @@ def test_builtin_plugins_are_recorded_with_their_hooks(entry_points: list[str]) 
     records = {r.name: r for r in load_plugins().records}
     assert records["portal_engine.notifications"].hooks == ["on_set_ready"]
     assert records["portal_engine.dismissals"].hooks == ["exclude_items"]
+
+
+def test_queue_prefix_names_default_queues_only(entry_points: list[str]) -> None:
+    """PORTAL_QUEUE_PREFIX renames default queues; a queue a plugin chose itself is kept."""
+    entry_points += ["pe_good"]
+
+    class OwnQueue:
+        @hookimpl
+        def register_types(self, registry: Any) -> None:
+            registry.add(attrs.evolve(fake_type("own"), queue="special.queue"))
+
+    plugins = load_plugins(
+        Settings(queue_prefix="staging"), strict=True, extra=[("own", OwnQueue())]
+    )
+    assert plugins.types["alpha"].queue == "staging.alpha"
+    assert plugins.types["own"].queue == "special.queue"
+    assert load_plugins(strict=True).types["alpha"].queue == "portal.alpha"
