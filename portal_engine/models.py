@@ -7,7 +7,7 @@ turns them into JSON-ready dicts and back, for Redis values, task payloads and A
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 import cattrs
@@ -101,8 +101,3 @@ def make_converter() -> cattrs.Converter:
 
 #: The converter every module uses; never cattrs' global one.
 converter = make_converter()
-
-
-def to_json_dict(value: Any) -> Any:
-    """Unstructure a model (or a list of them) into JSON-ready builtins."""
-    return converter.unstructure(value)

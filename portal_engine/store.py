@@ -114,12 +114,10 @@ class Store:
         if now - self._touched.get((type_name, user_id), -TOUCH_EVERY) < TOUCH_EVERY:
             raw = await self.redis.get(key)
         else:
-            active = self.keys.active_users(type_name)
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.get(key)
-                pipe.zadd(active, {user_id: time.time()})
-                pipe.expire(active, self.settings.status_ttl)
-                raw, _, _ = await pipe.execute()
+                self._queue_touch(pipe, type_name, user_id)
+                raw, *_ = await pipe.execute()
             if len(self._touched) >= MAX_TOUCHED:
                 self._touched.clear()  # a crude bound: forgetting only costs an extra write
             self._touched[(type_name, user_id)] = now
@@ -272,11 +270,15 @@ class Store:
 
     async def touch_user(self, type_name: str, user_id: str) -> None:
         """Remember that ``user_id`` asked for ``type_name`` now."""
-        key = self.keys.active_users(type_name)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {user_id: time.time()})
-            pipe.expire(key, self.settings.status_ttl)
+            self._queue_touch(pipe, type_name, user_id)
             await pipe.execute()
+
+    def _queue_touch(self, pipe: Pipeline, type_name: str, user_id: str) -> None:
+        """Add the activity write of (type, user) to ``pipe``, keeping the key's TTL."""
+        key = self.keys.active_users(type_name)
+        pipe.zadd(key, {user_id: time.time()})
+        pipe.expire(key, self.settings.status_ttl)
 
     async def active_users(self, type_name: str, since: float) -> list[str]:
         """Users who asked for ``type_name`` after the Unix time ``since``."""
